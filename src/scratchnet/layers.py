@@ -1,0 +1,264 @@
+"""Layers: each ``forward`` with its ``backward`` right below it.
+
+A layer maps a batch ``x`` of shape ``(batch, features)`` to its output and
+remembers what its backward pass needs. ``backward(grad_out)`` takes the
+gradient of the loss wrt that output, adds the gradients wrt the layer's own
+parameters to their ``.grad``, and returns the gradient wrt ``x``: the chain
+rule, one layer at a time.
+
+Layers follow the dtype of their input, so a float32 network trains in float32
+and the gradient checker can run the same code in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from scratchnet import functional as F
+from scratchnet.parameter import Parameter
+
+LAYER_TYPES: dict[str, type[Layer]] = {}
+"""Layer classes by name, so a saved model's config can be turned back into layers."""
+
+
+def _check_float(x: np.ndarray, layer: Layer) -> np.ndarray:
+    """Refuse integer or object input: uint8 pixels would silently wrap around."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or not np.issubdtype(dtype, np.floating):
+        raise ValueError(
+            f"{layer!r} expected a floating-point array, got "
+            f"{type(x).__name__} of dtype {dtype}; convert first, e.g. "
+            "x.astype(np.float32) / 255 for uint8 pixels")
+    return x
+
+
+class Layer:
+    """Base class: ``forward``, ``backward``, ``parameters``, ``config``.
+
+    ``training`` is True while training; ``Dropout`` behaves differently
+    when it is False (set it for a whole model with ``model.eval()``).
+    """
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        LAYER_TYPES[cls.__name__] = cls
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def parameters(self) -> list[Parameter]:
+        return []
+
+    def config(self) -> dict[str, Any]:
+        """What it takes to rebuild this layer: its type and constructor arguments."""
+        return {"type": type(self).__name__}
+
+    def _check_grad(self, grad_out: np.ndarray, shape: tuple | None) -> None:
+        """Refuse a backward without a forward, or a gradient that would broadcast."""
+        if shape is None:
+            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        if getattr(grad_out, "shape", None) != shape:
+            raise ValueError(
+                f"{self!r}.backward expected grad_out of shape {shape} (the shape "
+                f"of its output), got {getattr(grad_out, 'shape', type(grad_out))}")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items()
+                         if k != "type")
+        return f"{type(self).__name__}({args})"
+
+
+def layer_from_config(config: dict[str, Any]) -> Layer:
+    """Rebuild a layer from ``Layer.config()``; parameters start freshly initialised."""
+    kwargs = dict(config)
+    name = kwargs.pop("type", None)
+    if name not in LAYER_TYPES:
+        raise ValueError(f"unknown layer type {name!r}; known types: "
+                         f"{', '.join(sorted(LAYER_TYPES))}")
+    return LAYER_TYPES[name](**kwargs)
+
+
+def init_weights(fan_in: int, fan_out: int, init: str,
+                 rng: np.random.Generator) -> np.ndarray:
+    """A float32 ``(fan_in, fan_out)`` matrix scaled so signals neither die nor blow up.
+
+    ``"he"``: normal with variance ``2 / fan_in``, for ReLU, which zeroes half
+    its inputs. ``"glorot"``: uniform with variance ``2 / (fan_in + fan_out)``,
+    for tanh and sigmoid.
+    """
+    if init == "he":
+        std = math.sqrt(2.0 / fan_in)   # a Python float keeps float32
+        return rng.standard_normal((fan_in, fan_out), dtype=np.float32) * std
+    if init == "glorot":
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+    raise ValueError(f"init must be 'he' or 'glorot', got {init!r}")
+
+
+class Linear(Layer):
+    """``y = x @ W + b``: ``(batch, in_features)`` -> ``(batch, out_features)``.
+
+    ``W`` is ``(in_features, out_features)`` and ``b`` is ``(out_features,)``,
+    both float32. ``rng`` is an int seed or a shared ``numpy.random.Generator``
+    (share one when building several layers, so they get different weights).
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, init: str = "he",
+                 rng: np.random.Generator | int = 0) -> None:
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init = init
+        weights = init_weights(self.in_features, self.out_features, init,
+                               np.random.default_rng(rng))
+        self.W = Parameter(weights, "W")
+        self.b = Parameter(np.zeros(self.out_features, np.float32), "b")
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        _check_float(x, self)
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"{self!r} expected input of shape "
+                             f"(batch, {self.in_features}), got {x.shape}")
+        self._x = x
+        return x @ self.W.value + self.b.value
+
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """``input_grad=False`` skips ``dL/dx``, which a first layer never needs."""
+        x = self._x
+        self._check_grad(grad_out, None if x is None else
+                         (len(x), self.out_features))
+        self.W.grad += x.T @ grad_out          # dL/dW = x^T dL/dy
+        self.b.grad += grad_out.sum(axis=0)    # b is added to every row
+        return grad_out @ self.W.value.T if input_grad else None  # dL/dy W^T
+
+    def parameters(self) -> list[Parameter]:
+        return [self.W, self.b]
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Linear", "in_features": self.in_features,
+                "out_features": self.out_features, "init": self.init}
+
+    def __repr__(self) -> str:
+        init = "" if self.init == "he" else f", init={self.init!r}"
+        return f"Linear({self.in_features}, {self.out_features}{init})"
+
+
+class ReLU(Layer):
+    """``max(x, 0)`` elementwise; passes gradient only where ``x > 0``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = _check_float(x, self)
+        return F.relu(x)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self._check_grad(grad_out, None if self._x is None else self._x.shape)
+        return grad_out * F.relu_grad(self._x)
+
+
+class LeakyReLU(Layer):
+    """``x`` for ``x > 0`` else ``slope * x``: a ReLU whose units cannot die."""
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        self.slope = float(slope)
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = _check_float(x, self)
+        return F.leaky_relu(x, self.slope)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self._check_grad(grad_out, None if self._x is None else self._x.shape)
+        return grad_out * F.leaky_relu_grad(self._x, self.slope)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "LeakyReLU", "slope": self.slope}
+
+
+class Sigmoid(Layer):
+    """``1 / (1 + exp(-x))``; its derivative ``y (1 - y)`` reuses the output ``y``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._y: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._y = F.sigmoid(_check_float(x, self))
+        return self._y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        y = self._y
+        self._check_grad(grad_out, None if y is None else y.shape)
+        return grad_out * y * (1 - y)
+
+
+class Tanh(Layer):
+    """``tanh(x)``; its derivative ``1 - y**2`` reuses the output ``y``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._y: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._y = F.tanh(_check_float(x, self))
+        return self._y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        y = self._y
+        self._check_grad(grad_out, None if y is None else y.shape)
+        return grad_out * (1 - y * y)
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, zero each unit with probability ``p``.
+
+    The survivors are scaled by ``1 / (1 - p)`` so a unit's expected value is
+    unchanged, which is why evaluation (``training = False``) is the identity.
+    ``rng`` is an int seed or a ``numpy.random.Generator``.
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int = 0) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = np.random.default_rng(rng)
+        self._mask: np.ndarray | None = None
+        self._shape: tuple | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        _check_float(x, self)
+        self._shape = x.shape
+        if not self.training or self.p == 0.0:
+            self._mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.p
+        self._mask = keep.astype(x.dtype) / (1 - self.p)
+        return x * self._mask
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self._check_grad(grad_out, self._shape)
+        return grad_out if self._mask is None else grad_out * self._mask
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Dropout", "p": self.p}

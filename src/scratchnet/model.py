@@ -1,0 +1,291 @@
+"""``Sequential``: layers applied one after another, and saved to one file.
+
+The forward pass runs the layers in order; the backward pass runs their
+``backward`` in reverse order, handing each layer the gradient wrt its output.
+
+A saved model is a plain ``.npz`` archive: one float32 array per parameter
+(``"0.W"``, ``"0.b"``, ``"2.W"``, ...) and a JSON string with the format
+version and every layer's config. It loads with ``allow_pickle=False``, so
+opening a model file can never run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scratchnet.functional import softmax
+from scratchnet.layers import (
+    Dropout, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, layer_from_config,
+)
+from scratchnet.parameter import Parameter
+
+FORMAT = "scratchnet.Sequential"
+FORMAT_VERSION = 1
+META_KEY = "__scratchnet__"
+ACTIVATIONS: dict[str, type[Layer]] = {
+    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh,
+}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be trusted: truncated, corrupted or tampered with."""
+
+
+class Sequential:
+    """A stack of layers: ``Sequential(Linear(784, 10, rng=0))``."""
+
+    def __init__(self, *layers: Layer) -> None:
+        if not layers:
+            raise ValueError("Sequential needs at least one layer")
+        for layer in layers:
+            if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
+                raise TypeError(f"Sequential takes layers, got {layer!r}")
+        self.layers = list(layers)
+        self.training = True
+        self.metadata: dict[str, Any] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``(batch, in_features)`` -> ``(batch, out_features)``, e.g. logits."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_out: np.ndarray, *,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """Chain rule in reverse order; fills every ``Parameter.grad``.
+
+        Returns ``dL/dx``. Training does not need it, and for a first
+        ``Linear`` layer it is the largest product of the backward pass, so
+        ``fit`` passes ``input_grad=False`` to skip it.
+        """
+        for layer in reversed(self.layers[1:]):
+            grad_out = layer.backward(grad_out)
+        first = self.layers[0]
+        if input_grad or not isinstance(first, Linear):
+            return first.backward(grad_out)
+        return first.backward(grad_out, input_grad=False)
+
+    __call__ = forward
+
+    def parameters(self) -> list[Parameter]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """``("0.W", W), ("0.b", b), ("2.W", ...)``: layer index and parameter name."""
+        return [(f"{i}.{p.name}", p) for i, layer in enumerate(self.layers)
+                for p in layer.parameters()]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.zero_grad()
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Switch every layer to training (``True``) or evaluation mode."""
+        self.training = mode
+        for layer in self.layers:
+            layer.training = mode
+        return self
+
+    def eval(self) -> Sequential:
+        return self.train(False)
+
+    @contextlib.contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """Evaluation mode for a while, then back to the previous mode."""
+        previous = self.training
+        self.eval()
+        try:
+            yield
+        finally:
+            self.train(previous)
+
+    def logits(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Outputs ``(n, n_classes)`` in eval mode, ``batch_size`` rows at a time."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        with self._evaluating():
+            chunks = [self.forward(x[i:i + batch_size])
+                      for i in range(0, max(len(x), 1), batch_size)]
+        return np.concatenate(chunks)
+
+    def predict_proba(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Class probabilities ``(n, n_classes)``: softmax of the logits."""
+        return softmax(self.logits(x, batch_size))
+
+    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Predicted classes ``(n,)``: the index of the largest logit."""
+        return self.logits(x, batch_size).argmax(axis=1)
+
+    @property
+    def architecture(self) -> str:
+        """Short description such as ``"784-256-128-10 relu"``."""
+        sizes: list[int] = []
+        tags: list[str] = []
+        names = {cls: name for name, cls in ACTIVATIONS.items()}
+        for layer in self.layers:
+            if isinstance(layer, Linear):
+                if not sizes:
+                    sizes.append(layer.in_features)
+                sizes.append(layer.out_features)
+                continue
+            tag = (f"dropout {layer.p:g}" if isinstance(layer, Dropout)
+                   else names.get(type(layer), type(layer).__name__.lower()))
+            if tag not in tags:
+                tags.append(tag)
+        return " ".join(["-".join(map(str, sizes)), ", ".join(tags)]).strip()
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)" if lines else "Sequential()"
+
+    def save(self, path: str | os.PathLike[str], *,
+             metadata: dict[str, Any] | None = None) -> Path:
+        """Write the model to ``path`` (used as given, ``.npz`` recommended).
+
+        Written to a temporary file first and renamed into place, so a crash
+        never leaves a half-written model behind. ``metadata`` (JSON-able,
+        e.g. the training recipe) comes back as ``model.metadata``.
+        """
+        path = Path(path)
+        meta = {"format": FORMAT, "version": FORMAT_VERSION,
+                "architecture": self.architecture,
+                "layers": [layer.config() for layer in self.layers],
+                "metadata": self.metadata if metadata is None else metadata}
+        arrays = {name: p.value for name, p in self.named_parameters()}
+        arrays[META_KEY] = np.array(json.dumps(meta, default=_to_json))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Sequential:
+        """Read a model written by ``save``; returned in evaluation mode.
+
+        Raises ``ModelFileError`` naming what is wrong when the file is not a
+        complete, consistent scratchnet model.
+        """
+        arrays = _read_npz(path)
+        meta = _read_meta(path, arrays.pop(META_KEY, None))
+        try:
+            model = cls(*[layer_from_config(c) for c in meta["layers"]])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ModelFileError(f"{path}: invalid layer config: {err}") from err
+        expected = dict(model.named_parameters())
+        missing = sorted(set(expected) - set(arrays))
+        unexpected = sorted(set(arrays) - set(expected))
+        if missing or unexpected:
+            raise ModelFileError(f"{path}: the arrays do not match the layers: "
+                                 f"missing {missing}, unexpected {unexpected}")
+        for name, p in expected.items():
+            a = arrays[name]
+            if a.shape != p.shape or a.dtype.kind != "f":
+                raise ModelFileError(
+                    f"{path}: array {name!r} is {a.dtype} {a.shape}, but "
+                    f"{model[int(name.split('.')[0])]!r} needs float {p.shape}")
+            if not np.isfinite(a).all():
+                raise ModelFileError(f"{path}: array {name!r} contains NaN or inf")
+            p.value[...] = a
+        model.metadata = meta.get("metadata") or {}
+        return model.eval()
+
+
+def load(path: str | os.PathLike[str]) -> Sequential:
+    """Same as ``Sequential.load(path)``."""
+    return Sequential.load(path)
+
+
+def _to_json(obj: Any) -> Any:
+    """Let NumPy scalars and arrays in ``metadata`` become JSON numbers and lists."""
+    if isinstance(obj, (np.generic, np.ndarray)):
+        return obj.tolist()
+    raise TypeError(f"metadata must be JSON-serialisable, got {type(obj).__name__}")
+
+
+def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    try:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive")
+        with npz:
+            return {name: npz[name] for name in npz.files}
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile,
+            zlib.error) as err:
+        raise ModelFileError(f"{path} is not a readable .npz model file "
+                             f"(truncated or corrupted?): {err}") from err
+
+
+def _read_meta(path: str | os.PathLike[str], raw: np.ndarray | None) -> dict:
+    if raw is None or raw.dtype.kind != "U" or raw.ndim != 0:
+        raise ModelFileError(f"{path} has no scratchnet metadata ({META_KEY!r}); "
+                             "was it written by Sequential.save()?")
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError as err:
+        raise ModelFileError(f"{path}: metadata is not valid JSON: {err}") from err
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a {FORMAT} file")
+    if meta.get("version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} uses model format version {meta.get('version')!r}; this "
+            f"scratchnet reads version {FORMAT_VERSION}")
+    if not isinstance(meta.get("layers"), list):
+        raise ModelFileError(f"{path}: metadata has no list of layers")
+    return meta
+
+
+def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
+        seed: int | np.random.Generator = 0, init: str | None = None) -> Sequential:
+    """A multi-layer perceptron: ``mlp([784, 256, 128, 10])``.
+
+    ``Linear`` layers of the given sizes with ``activation`` (and ``Dropout``
+    when ``dropout > 0``) between them; the last layer outputs raw logits.
+    ``init`` defaults to ``"he"`` for ReLU-like and ``"glorot"`` for
+    sigmoid/tanh activations. One Generator seeded by ``seed`` feeds all
+    layers, so the same seed builds the same network.
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least input and output sizes, got {sizes}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
+                         f"got {activation!r}")
+    init = init or ("he" if "relu" in activation else "glorot")
+    rng = np.random.default_rng(seed)
+    layers: list[Layer] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(n_in, n_out, init=init, rng=rng))
+        if i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+            if dropout:
+                layers.append(Dropout(dropout, rng=rng))
+    return Sequential(*layers)

@@ -1,0 +1,154 @@
+"""Optimizers: turn each parameter's gradient into an update of its value.
+
+An optimizer sees only a list of ``Parameter`` objects, never the layers. Its
+state (velocities, moment estimates) is allocated once, in float32 like the
+parameters, and every update happens in place. Weight decay is the L2 penalty
+``weight_decay / 2 * ||w||**2``, whose gradient ``weight_decay * w`` is added
+to ``p.grad`` in place: ``step()`` may use ``p.grad`` as scratch space, since
+gradients are zeroed before the next backward anyway.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from scratchnet.parameter import Parameter
+
+
+class Optimizer:
+    """Base class: holds the parameters and the learning rate ``lr``."""
+
+    def __init__(self, params: Iterable[Parameter], lr: float,
+                 weight_decay: float = 0.0) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty list of parameters")
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a finite number > 0, got {lr!r}")
+        if not weight_decay >= 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        self.lr = float(lr)
+        self.weight_decay = float(weight_decay)
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.zero_grad()
+
+    def _decay(self, p: Parameter) -> np.ndarray:
+        """The gradient to use: ``p.grad``, plus ``weight_decay * w`` if any."""
+        if self.weight_decay:
+            p.grad += self.weight_decay * p.value
+        return p.grad
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The settings worth printing (the ones that differ from no-ops)."""
+        wd = {"weight_decay": self.weight_decay} if self.weight_decay else {}
+        return {"lr": self.lr, **wd}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        n = sum(p.size for p in self.params)
+        return f"{type(self).__name__}({args}; {n:,} parameters)"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    ``v = momentum * v + g``, then ``w -= lr * v``, or with ``nesterov=True``
+    ``w -= lr * (g + momentum * v)``: the PyTorch formulation.
+    """
+
+    def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        if nesterov and not momentum:
+            raise ValueError("nesterov=True needs momentum > 0")
+        self.momentum, self.nesterov = float(momentum), nesterov
+        self.velocity = [np.zeros_like(p.value) for p in self.params]
+
+    def step(self) -> None:
+        mu = self.momentum
+        for p, v in zip(self.params, self.velocity):
+            g = self._decay(p)
+            if mu:
+                v *= mu
+                v += g                 # v = mu v + g
+                if self.nesterov:
+                    g += mu * v        # look ahead along the new velocity
+                else:
+                    g = v
+            p.value -= self.lr * g
+
+    def hyperparameters(self) -> dict[str, Any]:
+        extra = {"momentum": self.momentum} if self.momentum else {}
+        extra.update({"nesterov": True} if self.nesterov else {})
+        return {**super().hyperparameters(), **extra}
+
+
+class Adam(Optimizer):
+    """Adam: momentum on the gradient, scaled per weight by its recent size.
+
+    ``m = b1 m + (1 - b1) g`` and ``v = b2 v + (1 - b2) g**2`` estimate the
+    gradient's mean and uncentred variance; after bias correction
+    ``w -= lr * m_hat / (sqrt(v_hat) + eps)``. Computed in the equivalent form
+    of Kingma & Ba (2015, sec. 2) that folds the corrections into ``lr`` and
+    ``eps``, with one scratch array per parameter and no other allocation.
+    """
+
+    def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        if not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"betas must be in [0, 1), got {betas!r}")
+        self.betas, self.eps, self.t = (float(betas[0]), float(betas[1])), eps, 0
+        self.m = [np.zeros_like(p.value) for p in self.params]
+        self.v = [np.zeros_like(p.value) for p in self.params]
+        self._scratch = [np.empty_like(p.value) for p in self.params]
+
+    def step(self) -> None:
+        (b1, b2), self.t = self.betas, self.t + 1
+        c1, c2 = 1 - b1 ** self.t, math.sqrt(1 - b2 ** self.t)
+        step_size, eps = self.lr * c2 / c1, self.eps * c2
+        for p, m, v, s in zip(self.params, self.m, self.v, self._scratch):
+            g = self._decay(p)
+            m *= b1
+            m += np.multiply(g, 1 - b1, out=s)       # m = b1 m + (1 - b1) g
+            v *= b2
+            np.multiply(g, g, out=s)
+            v += np.multiply(s, 1 - b2, out=s)       # v = b2 v + (1 - b2) g^2
+            np.sqrt(v, out=s)
+            s += eps
+            np.divide(m, s, out=s)
+            p.value -= np.multiply(s, step_size, out=s)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}
+
+
+def cosine_decay(step: int, total_steps: int) -> float:
+    """Learning-rate factor falling from 1 at step 0 to 0 at ``total_steps``.
+
+    Half a cosine: large steps early while far from a minimum, gently smaller
+    ones at the end so the weights settle instead of rattling around.
+    """
+    return 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
+
+
+def constant(step: int, total_steps: int) -> float:
+    """Learning-rate factor 1 throughout."""
+    return 1.0
+
+
+SCHEDULES: dict[str, Callable[[int, int], float]] = {
+    "constant": constant, "cosine": cosine_decay,
+}

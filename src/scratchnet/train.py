@@ -1,0 +1,239 @@
+"""Training: the loop that repeats forward, loss, backward, update.
+
+``fit`` shuffles the training set every epoch with its own seeded Generator,
+walks through it in mini-batches, and records one row of ``History`` per
+epoch. The same seed gives the same batches, so the same model and numbers.
+``DEFAULTS`` is the recommended MNIST recipe, shared by the command line and
+the book.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from scratchnet.losses import SoftmaxCrossEntropy
+from scratchnet.model import Sequential, mlp
+from scratchnet.optim import SCHEDULES, SGD, Adam, Optimizer
+from scratchnet.parameter import Parameter
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A complete MNIST training recipe: network, optimizer and schedule.
+
+    ``n_val`` training images are held out for validation (the command line
+    picks them at random with ``seed``), so the rest, 55,000, are trained on.
+    """
+
+    hidden: tuple[int, ...] = (256, 128)
+    activation: str = "relu"
+    dropout: float = 0.0
+    optimizer: str = "adam"
+    lr: float = 4e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    lr_schedule: str = "cosine"
+    epochs: int = 10
+    batch_size: int = 256
+    n_val: int = 5000
+    seed: int = 0
+
+    def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
+        return mlp([n_in, *self.hidden, n_out], self.activation, self.dropout,
+                   seed=self.seed)
+
+    def build_optimizer(self, params: list[Parameter]) -> Optimizer:
+        if self.optimizer == "adam":
+            return Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        return SGD(params, lr=self.lr, momentum=self.momentum,
+                   weight_decay=self.weight_decay)
+
+
+DEFAULTS = TrainConfig()
+"""The recommended recipe: 784-256-128-10 ReLU, Adam with cosine decay.
+
+Measured with seed 0: 98.38% test accuracy after 10 epochs on 55,000
+images, in about 9 s on a 2-core CPU (seeds 0-4: 98.26-98.38%).
+"""
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite: the weights are ruined, so stop."""
+
+    def __init__(self, message: str, epoch: int, step: int, loss: float) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.loss = epoch, step, loss
+
+
+@dataclass(repr=False)
+class History:
+    """Per-epoch records of a ``fit``; validation lists stay empty without one."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        return asdict(self)
+
+    def __len__(self) -> int:
+        return len(self.train_loss)
+
+    def __repr__(self) -> str:
+        if not self.train_loss:
+            return "History(0 epochs)"
+        last = {k: v[-1] for k, v in self.as_dict().items()
+                if v and k != "epoch_seconds"}
+        text = ", ".join(f"{k}={v:.4f}" for k, v in last.items())
+        return (f"History({len(self)} epochs in {sum(self.epoch_seconds):.1f} s; "
+                f"last: {text})")
+
+
+def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, loss: Any = None,
+             batch_size: int = 1000) -> tuple[float, float]:
+    """Mean loss and accuracy of ``model`` on ``(x, y)``, in evaluation mode."""
+    logits = model.logits(x, batch_size)
+    value = (loss or SoftmaxCrossEntropy()).forward(logits, y)
+    return value, float(np.mean(logits.argmax(axis=1) == y))
+
+
+def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
+        loss: Any = None, optimizer: Optimizer | None = None,
+        epochs: int = DEFAULTS.epochs, batch_size: int = DEFAULTS.batch_size,
+        lr_schedule: str | Callable[[int, int], float] = DEFAULTS.lr_schedule,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        validation_split: float = 0.0, seed: int | np.random.Generator = 0,
+        progress: bool = True,
+        on_epoch_end: Callable[[int, History], bool | None] | None = None,
+        ) -> History:
+    """Train ``model`` on ``x`` ``(n, features)`` and labels ``y`` ``(n,)``.
+
+    Defaults follow the ``DEFAULTS`` recipe: ``SoftmaxCrossEntropy()``, its
+    optimizer, and its schedule. The learning rate of step ``t`` of ``T`` is
+    ``lr * lr_schedule(t, T)``: ``"cosine"``, ``"constant"`` or a function.
+    ``validation_split`` holds out that fraction of the *last* rows of ``x``.
+    ``on_epoch_end(epoch, history)`` may return True to stop early. Raises
+    ``TrainingDiverged`` as soon as the loss is NaN or infinite.
+    """
+    x, y, validation_data = _split(x, y, validation_data, validation_split)
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"need epochs >= 1 and batch_size >= 1, got {epochs} "
+                         f"and {batch_size}")
+    loss = loss or SoftmaxCrossEntropy()
+    optimizer = optimizer or DEFAULTS.build_optimizer(model.parameters())
+    schedule = _schedule(lr_schedule)
+    rng, base_lr = np.random.default_rng(seed), optimizer.lr
+    steps = math.ceil(len(x) / batch_size)
+    history = History()
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            order = rng.permutation(len(x))       # a fresh shuffle every epoch
+            first = (epoch - 1) * steps
+            with tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", unit="batch",
+                      disable=not progress) as bar:
+                train_loss, train_acc = train_epoch(
+                    model, x, y, order, loss, optimizer, batch_size, epoch,
+                    lambda i: base_lr * schedule(first + i, epochs * steps), bar)
+                history.train_loss.append(train_loss)
+                history.train_acc.append(train_acc)
+                if validation_data is not None:
+                    val_loss, val_acc = evaluate(model, *validation_data, loss=loss)
+                    history.val_loss.append(val_loss)
+                    history.val_acc.append(val_acc)
+                history.epoch_seconds.append(time.perf_counter() - start)
+                bar.set_postfix(_summary(history))
+            if on_epoch_end is not None and on_epoch_end(epoch, history):
+                break
+    finally:
+        optimizer.lr = base_lr
+        model.eval()
+    return history
+
+
+# Every loss is tested for NaN/inf below (raising TrainingDiverged), so NumPy's
+# overflow warnings on the way there would only add noise.
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")
+def train_epoch(model: Sequential, x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                loss: Any, optimizer: Optimizer, batch_size: int, epoch: int,
+                lr_at: Callable[[int], float], bar: Any = None) -> tuple[float, float]:
+    """One pass over ``x`` in ``order``: forward, loss, backward, update per batch.
+
+    Batches are gathered with ``np.take``, so the data is never copied whole.
+    Returns the epoch's mean training loss and accuracy.
+    """
+    model.train()
+    total_loss, correct = 0.0, 0
+    steps = math.ceil(len(order) / batch_size)
+    for i in range(steps):
+        idx = order[i * batch_size:(i + 1) * batch_size]
+        xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
+        optimizer.lr = lr_at(i)
+        logits = model.forward(xb)
+        batch_loss = loss.forward(logits, yb)
+        if not math.isfinite(batch_loss):
+            raise _diverged(batch_loss, epoch, i + 1, steps, optimizer.lr, xb)
+        optimizer.zero_grad()
+        model.backward(loss.backward(), input_grad=False)
+        optimizer.step()
+        total_loss += batch_loss * len(idx)
+        correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))
+        if bar is not None:
+            bar.update()
+    return total_loss / len(order), correct / len(order)
+
+
+def _split(x: np.ndarray, y: np.ndarray, validation_data: Any,
+           validation_split: float) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Check ``x`` and ``y``; hold out the last ``validation_split`` of the rows."""
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or len(x) != len(y):
+        raise ValueError(f"expected x (n, features) and integer labels y (n,) of the "
+                         f"same length, got {np.shape(x)} and {y.dtype} {y.shape}")
+    if validation_split:
+        if validation_data is not None or not 0.0 < validation_split < 1.0:
+            raise ValueError("validation_split must be in (0, 1) and cannot be "
+                             "combined with validation_data")
+        n = len(x) - round(validation_split * len(x))
+        x, y, validation_data = x[:n], y[:n], (x[n:], y[n:])
+    if not len(x):
+        raise ValueError("no training data left")
+    return x, y, validation_data
+
+
+def _schedule(lr_schedule: str | Callable[[int, int], float],
+              ) -> Callable[[int, int], float]:
+    if callable(lr_schedule):
+        return lr_schedule
+    if lr_schedule not in SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {sorted(SCHEDULES)} or a "
+                         f"function (step, total_steps) -> factor, got {lr_schedule!r}")
+    return SCHEDULES[lr_schedule]
+
+
+def _summary(history: History) -> dict[str, str]:
+    """The last epoch's numbers, for the progress bar."""
+    names = {"train_loss": "loss", "train_acc": "acc", "val_loss": "val_loss",
+             "val_acc": "val_acc"}
+    return {short: f"{getattr(history, name)[-1]:.4f}"
+            for name, short in names.items() if getattr(history, name)}
+
+
+def _diverged(loss: float, epoch: int, step: int, steps: int, lr: float,
+              xb: np.ndarray) -> TrainingDiverged:
+    if not np.isfinite(xb).all():
+        cause = "the input batch contains NaN or inf values; clean the data"
+    else:
+        cause = f"learning rate too high? try --lr {lr / 10:g}"
+    return TrainingDiverged(
+        f"loss became {loss} at epoch {epoch}, step {step} of {steps} "
+        f"(lr={lr:g}): {cause}", epoch, step, loss)

@@ -1,0 +1,201 @@
+"""Layers: shapes, initialisation, clear errors, backward == d forward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scratchnet.gradcheck import check_layer
+from scratchnet.layers import (
+    LAYER_TYPES, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, layer_from_config,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((6, 5))
+
+LAYERS = [
+    lambda: Linear(5, 4, rng=1),
+    lambda: Linear(5, 4, init="glorot", rng=1),
+    lambda: ReLU(),
+    lambda: LeakyReLU(0.1),
+    lambda: Sigmoid(),
+    lambda: Tanh(),
+    lambda: Dropout(0.4, rng=1),
+]
+NAMES = ["linear-he", "linear-glorot", "relu", "leaky-relu", "sigmoid", "tanh",
+         "dropout"]
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=NAMES)
+def test_backward_matches_finite_differences_in_float64(make):
+    result = check_layer(make(), X)
+    assert result.ok, result
+
+
+def test_dropout_in_eval_mode_passes_the_gradient_checker_too():
+    layer = Dropout(0.5, rng=0)
+    layer.training = False
+    assert check_layer(layer, X).ok
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_outputs_and_input_gradients_follow_the_input_dtype(make, dtype):
+    layer, x = make(), X.astype(dtype)
+    y = layer.forward(x)
+    assert y.dtype == dtype
+    assert layer.backward(np.ones_like(y)).dtype == dtype
+
+
+def test_linear_computes_x_at_w_plus_b_with_documented_shapes():
+    layer = Linear(5, 3, rng=0)
+    W, b = layer.parameters()
+    assert (W, b) == (layer.W, layer.b)
+    assert W.shape == (5, 3) and b.shape == (3,)
+    assert W.dtype == b.dtype == np.float32
+    b.value[:] = [1, 2, 3]
+    x = X.astype(np.float32)
+    np.testing.assert_allclose(layer.forward(x), x @ W.value + b.value, rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(1, 9))
+def test_linear_backward_shapes_for_any_sizes(batch, n_in, n_out):
+    layer = Linear(n_in, n_out, rng=0)
+    y = layer.forward(np.ones((batch, n_in), np.float32))
+    assert y.shape == (batch, n_out)
+    grad_in = layer.backward(np.ones_like(y))
+    assert grad_in.shape == (batch, n_in)
+    assert layer.W.grad.shape == (n_in, n_out) and layer.b.grad.shape == (n_out,)
+
+
+def test_he_and_glorot_scales():
+    he = Linear(1000, 500, rng=0).W.value
+    glorot = Linear(1000, 500, init="glorot", rng=0).W.value
+    assert he.std() == pytest.approx(np.sqrt(2 / 1000), rel=0.02)
+    assert np.abs(glorot).max() <= np.sqrt(6 / 1500)
+    assert glorot.std() == pytest.approx(np.sqrt(2 / 1500), rel=0.02)
+
+
+def test_same_seed_same_weights_and_a_shared_generator_gives_new_ones():
+    assert np.array_equal(Linear(4, 3, rng=7).W.value, Linear(4, 3, rng=7).W.value)
+    assert not np.array_equal(Linear(4, 3, rng=7).W.value,
+                              Linear(4, 3, rng=8).W.value)
+    rng = np.random.default_rng(0)
+    assert not np.array_equal(Linear(4, 3, rng=rng).W.value,
+                              Linear(4, 3, rng=rng).W.value)
+
+
+def test_linear_says_which_shape_it_expected():
+    layer = Linear(784, 256)
+    with pytest.raises(ValueError) as err:
+        layer.forward(np.zeros((32, 100), np.float32))
+    assert str(err.value) == ("Linear(784, 256) expected input of shape "
+                              "(batch, 784), got (32, 100)")
+    with pytest.raises(ValueError, match=r"\(batch, 784\), got \(784,\)"):
+        layer.forward(np.zeros(784, np.float32))
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=NAMES)
+def test_integer_input_is_refused_with_a_hint(make):
+    with pytest.raises(ValueError, match="floating-point.*uint8.*astype"):
+        make().forward(np.zeros((6, 5), np.uint8))
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=NAMES)
+def test_backward_before_forward_is_an_error(make):
+    with pytest.raises(RuntimeError, match="before forward"):
+        make().backward(np.ones((6, 4)))
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=NAMES)
+def test_a_gradient_of_the_wrong_shape_never_broadcasts(make):
+    layer = make()
+    y = layer.forward(X)
+    with pytest.raises(ValueError, match=r"expected grad_out of shape"):
+        layer.backward(np.ones((1, y.shape[1])))
+
+
+def test_parameter_gradients_accumulate_until_zeroed():
+    layer = Linear(5, 4, rng=0)
+    y = layer.forward(X)
+    layer.backward(np.ones_like(y))
+    once = layer.W.grad.copy()
+    layer.backward(np.ones_like(y))
+    np.testing.assert_allclose(layer.W.grad, 2 * once, rtol=1e-6)
+    for p in layer.parameters():
+        p.zero_grad()
+    assert not layer.W.grad.any() and not layer.b.grad.any()
+
+
+def test_linear_can_skip_the_input_gradient_but_not_the_parameter_ones():
+    full, lean = Linear(5, 4, rng=0), Linear(5, 4, rng=0)
+    g = np.ones((6, 4))
+    full.forward(X)
+    lean.forward(X)
+    full.backward(g)
+    assert lean.backward(g, input_grad=False) is None
+    np.testing.assert_array_equal(full.W.grad, lean.W.grad)
+    np.testing.assert_array_equal(full.b.grad, lean.b.grad)
+
+
+def test_dropout_zeroes_about_p_and_rescales_the_survivors():
+    layer = Dropout(0.3, rng=0)
+    x = np.ones((200, 500), np.float32)
+    y = layer.forward(x)
+    assert y.dtype == np.float32
+    assert np.mean(y == 0) == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_allclose(y[y != 0], 1 / 0.7, rtol=1e-6)
+    assert y.mean() == pytest.approx(1.0, abs=0.01)
+    np.testing.assert_array_equal(layer.backward(x), y)   # same mask
+
+
+def test_dropout_is_the_identity_in_eval_mode_and_seeded_in_training():
+    layer = Dropout(0.5, rng=0)
+    layer.training = False
+    assert layer.forward(X) is X and layer.backward(X) is X
+    a, b = Dropout(0.5, rng=3), Dropout(0.5, rng=3)
+    np.testing.assert_array_equal(a.forward(X), b.forward(X))
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 2])
+def test_dropout_refuses_impossible_probabilities(p):
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        Dropout(p)
+
+
+@pytest.mark.parametrize("args", [(0, 3), (3, -1), (2.5, 3), (True, 3)])
+def test_linear_refuses_bad_sizes(args):
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        Linear(*args)
+
+
+def test_linear_refuses_an_unknown_init():
+    with pytest.raises(ValueError, match="'he' or 'glorot'"):
+        Linear(3, 2, init="zeros")
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=NAMES)
+def test_config_rebuilds_an_equivalent_layer(make):
+    layer = make()
+    rebuilt = layer_from_config(layer.config())
+    assert type(rebuilt) is type(layer)
+    assert rebuilt.config() == layer.config()
+    assert repr(rebuilt) == repr(layer)
+
+
+def test_an_unknown_layer_type_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown layer type 'Conv9D'.*Linear"):
+        layer_from_config({"type": "Conv9D"})
+    assert {"Linear", "ReLU", "Dropout"} <= set(LAYER_TYPES)
+
+
+def test_reprs_are_short_and_useful():
+    assert repr(Linear(784, 256)) == "Linear(784, 256)"
+    assert repr(Linear(4, 2, init="glorot")) == "Linear(4, 2, init='glorot')"
+    assert repr(ReLU()) == "ReLU()"
+    assert repr(Dropout(0.2)) == "Dropout(p=0.2)"
+    assert repr(LeakyReLU(0.1)) == "LeakyReLU(slope=0.1)"
+    assert repr(Linear(3, 2).W) == "Parameter('W', shape=(3, 2), dtype=float32)"

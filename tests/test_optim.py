@@ -1,0 +1,144 @@
+"""Optimizers: each update against its closed form, in place and in float32."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scratchnet.optim import SGD, Adam, cosine_decay
+from scratchnet.parameter import Parameter
+
+W0 = np.array([[1.0, -2.0], [0.5, 3.0]], np.float32)
+G1 = np.array([[0.1, -0.4], [2.0, 0.0]], np.float32)
+G2 = np.array([[-0.3, 0.2], [1.0, 0.5]], np.float32)
+
+
+def _param(value=W0) -> Parameter:
+    return Parameter(value.copy(), "W")
+
+
+def _steps(opt, p, grads):
+    """Run one optimizer step per gradient, as ``fit`` would."""
+    for g in grads:
+        opt.zero_grad()
+        p.grad += g
+        opt.step()
+    return p.value
+
+
+def test_sgd_step_is_w_minus_lr_g():
+    p = _param()
+    np.testing.assert_allclose(_steps(SGD([p], lr=0.1), p, [G1]), W0 - 0.1 * G1,
+                               rtol=1e-6)
+
+
+def test_momentum_accumulates_a_velocity():
+    p, lr, mu = _param(), 0.1, 0.9
+    v1 = G1
+    v2 = mu * v1 + G2
+    expected = W0 - lr * v1 - lr * v2
+    np.testing.assert_allclose(_steps(SGD([p], lr, momentum=mu), p, [G1, G2]),
+                               expected, rtol=1e-6)
+
+
+def test_nesterov_steps_along_the_gradient_plus_the_new_velocity():
+    p, lr, mu = _param(), 0.1, 0.9
+    v1 = G1
+    v2 = mu * v1 + G2
+    expected = W0 - lr * (G1 + mu * v1) - lr * (G2 + mu * v2)
+    opt = SGD([p], lr, momentum=mu, nesterov=True)
+    np.testing.assert_allclose(_steps(opt, p, [G1, G2]), expected, rtol=1e-6)
+
+
+def test_weight_decay_adds_decay_times_w_to_the_gradient():
+    p = _param()
+    opt = SGD([p], lr=0.1, weight_decay=0.01)
+    np.testing.assert_allclose(_steps(opt, p, [G1]), W0 - 0.1 * (G1 + 0.01 * W0),
+                               rtol=1e-6)
+
+
+def test_adam_first_step_moves_each_weight_by_about_lr():
+    p, lr = _param(), 0.01
+    expected = W0 - lr * G1 / (np.abs(G1) + 1e-8)     # m_hat = g, v_hat = g**2
+    np.testing.assert_allclose(_steps(Adam([p], lr=lr), p, [G1]), expected,
+                               rtol=1e-6)
+
+
+def test_adam_matches_the_textbook_algorithm_over_several_steps():
+    p, lr, (b1, b2), eps, wd = _param(), 0.01, (0.8, 0.99), 1e-3, 0.1
+    grads = [G1, G2, G1 * 3, -G2]
+    w, m, v = W0.astype(np.float64), 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        g = g + wd * w
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    opt = Adam([p], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    np.testing.assert_allclose(_steps(opt, p, grads), w, rtol=1e-5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, 0.1, momentum=0.9, nesterov=True),
+    lambda ps: Adam(ps, weight_decay=0.01),
+], ids=["sgd", "nesterov", "adam"])
+def test_updates_are_in_place_and_stay_float32(make):
+    p = _param()
+    value, opt = p.value, make([p])
+    _steps(opt, p, [G1, G2])
+    assert p.value is value and p.value.dtype == np.float32
+    state = [a for name in ("velocity", "m", "v") for a in getattr(opt, name, [])]
+    assert all(a.dtype == np.float32 for a in state)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, 0.05, momentum=0.9),
+    lambda ps: Adam(ps, lr=0.05),
+], ids=["sgd", "momentum", "adam"])
+def test_each_optimizer_minimises_a_quadratic(make):
+    target = np.array([3.0, -1.0, 0.5], np.float32)
+    p = Parameter(np.zeros(3, np.float32), "w")
+    opt = make([p])
+    for _ in range(300):
+        opt.zero_grad()
+        p.grad += 2 * (p.value - target)               # d/dw ||w - target||^2
+        opt.step()
+    np.testing.assert_allclose(p.value, target, atol=1e-2)
+
+
+def test_zero_grad_clears_in_place():
+    p = _param()
+    grad = p.grad
+    p.grad += 1
+    SGD([p], lr=0.1).zero_grad()
+    assert p.grad is grad and not p.grad.any()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: SGD([p], lr=0), "learning rate"),
+    (lambda p: SGD([p], lr=math.nan), "learning rate"),
+    (lambda p: SGD([p], lr=0.1, momentum=1.0), "momentum"),
+    (lambda p: SGD([p], lr=0.1, nesterov=True), "nesterov=True needs momentum"),
+    (lambda p: SGD([p], lr=0.1, weight_decay=-1), "weight_decay"),
+    (lambda p: Adam([p], betas=(0.9, 1.0)), "betas"),
+    (lambda p: Adam([]), "empty list"),
+])
+def test_bad_settings_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(_param())
+
+
+def test_cosine_decay_falls_from_one_to_zero():
+    assert cosine_decay(0, 100) == 1.0
+    assert cosine_decay(50, 100) == pytest.approx(0.5)
+    assert cosine_decay(100, 100) == pytest.approx(0.0)
+    assert cosine_decay(150, 100) == pytest.approx(0.0)
+
+
+def test_reprs_show_the_settings():
+    p = _param()
+    assert repr(SGD([p], 0.1, momentum=0.9)) == \
+        "SGD(lr=0.1, momentum=0.9; 4 parameters)"
+    assert repr(Adam([p])).startswith("Adam(lr=0.001, betas=(0.9, 0.999)")
