@@ -1,0 +1,258 @@
+"""The ``scratchnet`` command: fetch the data, train, evaluate.
+
+    scratchnet data fetch            download and verify MNIST into the cache
+    scratchnet data info             where the files are and whether they verify
+    scratchnet train --json          train the default MLP, report test accuracy
+    scratchnet evaluate model.npz    accuracy, per-class accuracy, confusion matrix
+
+With ``--json`` the last line of standard output is one JSON object, so
+scripts and CI can read the result without parsing tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from scratchnet import data, metrics
+from scratchnet.losses import SoftmaxCrossEntropy
+from scratchnet.model import Sequential, mlp
+from scratchnet.optim import SGD, Adam
+from scratchnet.train import DEFAULTS, TrainingDiverged, fit
+
+
+def _whole_number(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value < minimum:
+        relation = "> 0" if minimum == 1 else f">= {minimum}"
+        raise argparse.ArgumentTypeError(f"expected a number {relation}, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _non_negative_int(text: str) -> int:
+    return _whole_number(text, 0)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected 0 <= p < 1, got {text}")
+    return value
+
+
+def _hidden_sizes(text: str) -> list[int]:
+    """Parse ``"256,128"`` into ``[256, 128]``; ``""`` means no hidden layer."""
+    if not text.strip():
+        return []
+    return [_positive_int(part) for part in text.split(",")]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scratchnet",
+        description="Neural networks from scratch in NumPy, on real MNIST.",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="MNIST cache directory (default: $SCRATCHNET_DATA "
+                             "or the per-user cache)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data_p = sub.add_parser("data", help="fetch or inspect the MNIST files")
+    data_sub = data_p.add_subparsers(dest="data_command", required=True,
+                                     metavar="ACTION")
+    fetch_p = data_sub.add_parser("fetch", help="download and verify MNIST")
+    fetch_p.add_argument("--quiet", action="store_true", help="no progress bar")
+    info_p = data_sub.add_parser("info", help="show the cached files and checks")
+    info_p.add_argument("--json", action="store_true", help="print JSON")
+
+    d = DEFAULTS
+    train_p = sub.add_parser("train", help="train an MLP on MNIST")
+    train_p.add_argument("--hidden", type=_hidden_sizes,
+                         default=list(d.hidden),
+                         help="hidden layer sizes, comma separated "
+                              f"(default: {','.join(map(str, d.hidden))})")
+    train_p.add_argument("--activation", choices=["relu", "tanh", "sigmoid"],
+                         default=d.activation)
+    train_p.add_argument("--dropout", type=_probability, default=d.dropout)
+    train_p.add_argument("--epochs", type=_positive_int, default=d.epochs)
+    train_p.add_argument("--batch-size", type=_positive_int, default=d.batch_size)
+    train_p.add_argument("--lr", type=_positive_float, default=d.lr,
+                         help=f"learning rate (default: {d.lr})")
+    train_p.add_argument("--optimizer", choices=["sgd", "adam"],
+                         default=d.optimizer)
+    train_p.add_argument("--momentum", type=_probability, default=d.momentum,
+                         help="SGD momentum")
+    train_p.add_argument("--val", type=_non_negative_int, default=d.n_val,
+                         metavar="N",
+                         help="training images held out for validation "
+                              f"(default: {d.n_val})")
+    train_p.add_argument("--seed", type=int, default=0)
+    train_p.add_argument("--save", type=Path, default=None, metavar="PATH",
+                         help="save the trained model as .npz")
+    train_p.add_argument("--json", action="store_true",
+                         help="end with one JSON line of results")
+    train_p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    eval_p = sub.add_parser("evaluate", help="evaluate a saved model")
+    eval_p.add_argument("model", type=Path, help="a model saved by train --save")
+    eval_p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _cmd_data_fetch(args: argparse.Namespace) -> int:
+    paths = data.fetch_mnist(args.data_dir, progress=not args.quiet)
+    for name, path in paths.items():
+        print(f"{name:26s} {path}")
+    return 0
+
+
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    info = data.mnist_info(args.data_dir)
+    if args.json:
+        print(json.dumps(info, default=str))
+        return 0
+    print(f"directory: {info['directory']}")
+    for name, f in info["files"].items():
+        state = "verified" if f["verified"] else (
+            "present, FAILS its check" if f["present"] else "missing")
+        print(f"  {name:26s} {state}")
+    for split in ("train", "test"):
+        if split in info:
+            s = info[split]
+            print(f"{split}: images {tuple(s['images_shape'])}, "
+                  f"labels {tuple(s['labels_shape'])}")
+            print(f"  label counts 0..9: {' '.join(map(str, s['label_counts']))}")
+    return 0
+
+
+def _make_optimizer(name: str, params, lr: float, momentum: float):
+    if name == "adam":
+        return Adam(params, lr=lr)
+    return SGD(params, lr=lr, momentum=momentum)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(
+        args.data_dir, progress=not args.quiet)
+    x_train, x_test = data.preprocess(x_train), data.preprocess(x_test)
+    validation = None
+    if args.val:
+        (x_train, y_train), validation = data.train_val_split(
+            x_train, y_train, n_val=args.val, seed=args.seed)
+
+    sizes = [x_train.shape[1], *args.hidden, 10]
+    model = mlp(sizes, activation=args.activation, dropout=args.dropout,
+                seed=args.seed)
+    optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr,
+                                args.momentum)
+    start = time.perf_counter()
+    history = fit(model, x_train, y_train, loss=SoftmaxCrossEntropy(),
+                  optimizer=optimizer, epochs=args.epochs,
+                  batch_size=args.batch_size, validation_data=validation,
+                  seed=args.seed, progress=not args.quiet)
+    train_seconds = time.perf_counter() - start
+    test_accuracy = metrics.accuracy(y_test, model.predict(x_test))
+
+    if args.save:
+        model.save(args.save)
+    result = {
+        "test_accuracy": round(float(test_accuracy), 6),
+        "train_seconds": round(train_seconds, 3),
+        "epochs": args.epochs,
+        "architecture": model.architecture,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "n_train": int(len(x_train)),
+        "n_val": int(args.val),
+        "n_test": int(len(x_test)),
+        "val_accuracy": history.val_acc[-1] if history.val_acc else None,
+        "saved_to": str(args.save) if args.save else None,
+    }
+    print(f"model:         {model.architecture}")
+    print(f"trained:       {args.epochs} epochs in {train_seconds:.1f} s")
+    print(f"test accuracy: {100 * test_accuracy:.2f}% "
+          f"on {len(x_test):,} images")
+    if args.save:
+        print(f"saved to:      {args.save}")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    model = Sequential.load(args.model)
+    _, (x_test, y_test) = data.load_mnist(args.data_dir)
+    predictions = model.predict(data.preprocess(x_test))
+    accuracy = metrics.accuracy(y_test, predictions)
+    per_class = metrics.per_class_accuracy(y_test, predictions)
+    cm = metrics.confusion_matrix(y_test, predictions)
+    print(f"model:         {model.architecture}")
+    print(f"test accuracy: {100 * accuracy:.2f}% on {len(y_test):,} images")
+    print("per class:     " + "  ".join(
+        f"{d}:{100 * a:.1f}%" for d, a in enumerate(per_class)))
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    print("      " + "".join(f"{d:>6d}" for d in range(10)))
+    for d, row in enumerate(cm):
+        print(f"{d:>6d}" + "".join(f"{v:>6d}" for v in row))
+    if args.json:
+        print(json.dumps({
+            "test_accuracy": float(accuracy),
+            "per_class_accuracy": [float(a) for a in per_class],
+            "confusion_matrix": cm.tolist(),
+            "architecture": model.architecture,
+        }))
+    return 0
+
+
+COMMANDS = {
+    ("data", "fetch"): _cmd_data_fetch,
+    ("data", "info"): _cmd_data_info,
+    ("train", None): _cmd_train,
+    ("evaluate", None): _cmd_evaluate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    args = build_parser().parse_args(argv)
+    handler = COMMANDS[(args.command, getattr(args, "data_command", None))]
+    try:
+        return handler(args)
+    except TrainingDiverged as err:
+        print(f"scratchnet: training diverged: {err}", file=sys.stderr)
+        return 3
+    except (data.MNISTUnavailableError, FileNotFoundError, ValueError) as err:
+        print(f"scratchnet: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

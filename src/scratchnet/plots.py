@@ -1,0 +1,171 @@
+"""Pictures the chapters share, so every figure in the book looks the same.
+
+Each helper draws into a Matplotlib ``Axes`` (made for you when omitted) and
+returns it, so a chapter can place several pictures in one figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+CLASS_NAMES = [str(d) for d in range(10)]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _as_images(images: np.ndarray, side: int = 28) -> np.ndarray:
+    """Accept ``(n, 28, 28)`` or flattened ``(n, 784)`` images."""
+    images = np.asarray(images)
+    if images.ndim == 2 and images.shape[1] == side * side:
+        images = images.reshape(-1, side, side)
+    if images.ndim != 3:
+        raise ValueError(
+            f"expected images of shape (n, {side}, {side}) or (n, {side * side}),"
+            f" got {images.shape}"
+        )
+    return images
+
+
+def image_grid(
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    *,
+    cols: int = 10,
+    cmap: str = "gray_r",
+    size: float = 1.0,
+    symmetric: bool = False,
+) -> Figure:
+    """Show images in a grid, one small panel each, with optional titles.
+
+    ``images`` is ``(n, h, w)`` or ``(n, 784)``. With ``symmetric=True`` the
+    colour scale is centred on zero, which is what weights need.
+    """
+    images = _as_images(images)
+    n = len(images)
+    rows = max(1, -(-n // cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(cols * size, rows * size * (1.25 if titles else 1.0)),
+        layout="constrained", squeeze=False,
+    )
+    limit = float(np.abs(images).max()) if symmetric and n else None
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i >= n:
+            continue
+        kwargs = {"vmin": -limit, "vmax": limit} if limit else {}
+        ax.imshow(images[i], cmap=cmap, **kwargs)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=8)
+    return fig
+
+
+def digit_grid(
+    images: np.ndarray, labels: Sequence[int] | np.ndarray | None = None,
+    *, cols: int = 10,
+) -> Figure:
+    """A grid of digits, each titled with its label when labels are given."""
+    titles = None if labels is None else [str(int(v)) for v in labels]
+    return image_grid(images, titles, cols=cols)
+
+
+def class_counts(counts: Sequence[int], *, ax: Axes | None = None,
+                 title: str = "") -> Axes:
+    """Bar chart of how many examples each digit class has."""
+    ax = _axes(ax, (6, 3))
+    ax.bar(range(len(counts)), counts, color="#5b7fa6")
+    ax.set_xticks(range(len(counts)))
+    ax.set_xlabel("digit")
+    ax.set_ylabel("examples")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def training_curves(history: Mapping[str, Sequence[float]] | object) -> Figure:
+    """Loss and accuracy per epoch, training beside validation.
+
+    ``history`` is a ``scratchnet.train.History`` or a dict of the same lists.
+    """
+    h = history if isinstance(history, Mapping) else history.as_dict()
+    epochs = np.arange(1, len(h["train_loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2),
+                                          layout="constrained")
+    ax_loss.plot(epochs, h["train_loss"], "o-", label="training")
+    ax_acc.plot(epochs, 100 * np.asarray(h["train_acc"]), "o-", label="training")
+    if h.get("val_loss"):
+        ax_loss.plot(epochs, h["val_loss"], "s--", label="validation")
+        ax_acc.plot(epochs, 100 * np.asarray(h["val_acc"]), "s--",
+                    label="validation")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return fig
+
+
+def confusion_matrix(cm: np.ndarray, *, ax: Axes | None = None,
+                     normalize: bool = False) -> Axes:
+    """Heat map of a confusion matrix: rows are true digits, columns guesses."""
+    cm = np.asarray(cm)
+    ax = _axes(ax, (5.5, 5))
+    shown = cm / cm.sum(axis=1, keepdims=True) if normalize else cm
+    ax.imshow(np.log1p(shown) if not normalize else shown, cmap="Blues")
+    k = cm.shape[0]
+    for i in range(k):
+        for j in range(k):
+            text = f"{shown[i, j]:.2f}" if normalize else str(int(cm[i, j]))
+            dark = i == j
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set(xlabel="predicted digit", ylabel="true digit")
+    return ax
+
+
+def function_and_derivative(
+    x: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+) -> Figure:
+    """One panel per function: the curve and its derivative on the same axes."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(3 * len(curves), 2.8),
+                             layout="constrained", squeeze=False)
+    for ax, (name, (y, dy)) in zip(axes.flat, curves.items()):
+        ax.plot(x, y, label=name)
+        ax.plot(x, dy, "--", label="derivative")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.set_title(name)
+        ax.legend(fontsize=7)
+    return fig
+
+
+def decision_boundary(
+    predict, x: np.ndarray, y: np.ndarray, *, ax: Axes | None = None,
+    title: str = "", resolution: int = 200,
+) -> Axes:
+    """Colour the plane by a classifier's answer and scatter the 2-D points.
+
+    ``predict`` maps ``(n, 2)`` float arrays to ``(n,)`` class labels.
+    """
+    ax = _axes(ax, (4, 4))
+    pad = 0.5
+    (x0, y0), (x1, y1) = x.min(axis=0) - pad, x.max(axis=0) + pad
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution),
+                         np.linspace(y0, y1, resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(x.dtype)
+    zz = np.asarray(predict(grid)).reshape(gx.shape)
+    ax.contourf(gx, gy, zz, alpha=0.25, cmap="coolwarm")
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="coolwarm", s=8, edgecolors="none")
+    ax.set_title(title)
+    ax.set_aspect("equal")
+    return ax
