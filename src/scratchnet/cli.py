@@ -16,15 +16,16 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from scratchnet import data, metrics
 from scratchnet.losses import SoftmaxCrossEntropy
-from scratchnet.model import Sequential, mlp
-from scratchnet.optim import SGD, Adam
-from scratchnet.train import DEFAULTS, TrainingDiverged, fit
+from scratchnet.model import Sequential
+from scratchnet.optim import SCHEDULES
+from scratchnet.train import DEFAULTS, TrainConfig, TrainingDiverged, fit
 
 
 def _whole_number(text: str, minimum: int) -> int:
@@ -53,6 +54,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
     if not np.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not np.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
     return value
 
 
@@ -108,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
                          default=d.optimizer)
     train_p.add_argument("--momentum", type=_probability, default=d.momentum,
                          help="SGD momentum")
+    train_p.add_argument("--weight-decay", type=_non_negative_float,
+                         default=d.weight_decay)
+    train_p.add_argument("--lr-schedule", choices=sorted(SCHEDULES),
+                         default=d.lr_schedule,
+                         help=f"learning-rate schedule (default: {d.lr_schedule})")
     train_p.add_argument("--val", type=_non_negative_int, default=d.n_val,
                          metavar="N",
                          help="training images held out for validation "
@@ -151,12 +167,6 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _make_optimizer(name: str, params, lr: float, momentum: float):
-    if name == "adam":
-        return Adam(params, lr=lr)
-    return SGD(params, lr=lr, momentum=momentum)
-
-
 def _cmd_train(args: argparse.Namespace) -> int:
     (x_train, y_train), (x_test, y_test) = data.load_mnist(
         args.data_dir, progress=not args.quiet)
@@ -166,21 +176,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
         (x_train, y_train), validation = data.train_val_split(
             x_train, y_train, n_val=args.val, seed=args.seed)
 
-    sizes = [x_train.shape[1], *args.hidden, 10]
-    model = mlp(sizes, activation=args.activation, dropout=args.dropout,
-                seed=args.seed)
-    optimizer = _make_optimizer(args.optimizer, model.parameters(), args.lr,
-                                args.momentum)
+    config = TrainConfig(
+        hidden=tuple(args.hidden), activation=args.activation,
+        dropout=args.dropout, optimizer=args.optimizer, lr=args.lr,
+        momentum=args.momentum, weight_decay=args.weight_decay,
+        lr_schedule=args.lr_schedule, epochs=args.epochs,
+        batch_size=args.batch_size, n_val=args.val, seed=args.seed)
+    model = config.build_model(n_in=x_train.shape[1])
     start = time.perf_counter()
     history = fit(model, x_train, y_train, loss=SoftmaxCrossEntropy(),
-                  optimizer=optimizer, epochs=args.epochs,
-                  batch_size=args.batch_size, validation_data=validation,
-                  seed=args.seed, progress=not args.quiet)
+                  optimizer=config.build_optimizer(model.parameters()),
+                  epochs=config.epochs, batch_size=config.batch_size,
+                  lr_schedule=config.lr_schedule, validation_data=validation,
+                  seed=config.seed, progress=not args.quiet)
     train_seconds = time.perf_counter() - start
     test_accuracy = metrics.accuracy(y_test, model.predict(x_test))
 
-    if args.save:
-        model.save(args.save)
     result = {
         "test_accuracy": round(float(test_accuracy), 6),
         "train_seconds": round(train_seconds, 3),
@@ -196,6 +207,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "val_accuracy": history.val_acc[-1] if history.val_acc else None,
         "saved_to": str(args.save) if args.save else None,
     }
+    if args.save:
+        model.save(args.save, metadata={"recipe": asdict(config),
+                                        "test_accuracy": result["test_accuracy"]})
     print(f"model:         {model.architecture}")
     print(f"trained:       {args.epochs} epochs in {train_seconds:.1f} s")
     print(f"test accuracy: {100 * test_accuracy:.2f}% "

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from scratchnet.data.cache import atomic_writer
 from scratchnet.functional import softmax
 from scratchnet.layers import (
     Dropout, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, layer_from_config,
@@ -172,17 +172,8 @@ class Sequential:
                 "metadata": self.metadata if metadata is None else metadata}
         arrays = {name: p.value for name, p in self.named_parameters()}
         arrays[META_KEY] = np.array(json.dumps(meta, default=_to_json))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with atomic_writer(path) as f:
+            np.savez(f, **arrays)
         return path
 
     @classmethod

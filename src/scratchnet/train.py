@@ -59,8 +59,8 @@ class TrainConfig:
 DEFAULTS = TrainConfig()
 """The recommended recipe: 784-256-128-10 ReLU, Adam with cosine decay.
 
-Measured with seed 0: 98.38% test accuracy after 10 epochs on 55,000
-images, in about 9 s on a 2-core CPU (seeds 0-4: 98.26-98.38%).
+With seed 0 it reaches about 98.3% test accuracy after 10 epochs on 55,000
+images in under 10 s on a 2-core CPU; the book measures it afresh.
 """
 
 
