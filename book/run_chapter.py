@@ -1,0 +1,85 @@
+"""Execute one chapter of the book on its own and report what it computed.
+
+    python book/run_chapter.py mnist      (or: make chapter CH=mnist)
+
+The chapter (a MyST Markdown notebook) is executed top to bottom in a fresh
+kernel, exactly as the book build does, and saved as a regular notebook in
+``_build/chapters/<name>.ipynb`` that Jupyter Lab opens with its outputs.
+A failing cell stops the run with its traceback and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+BOOK = Path(__file__).resolve().parent
+OUT = BOOK.parent / "_build" / "chapters"
+
+
+def chapter_names() -> list[str]:
+    return sorted(p.stem for p in BOOK.glob("*.md"))
+
+
+def summarize(nb: nbformat.NotebookNode) -> list[str]:
+    """One line per output worth seeing: text, glued values, figures."""
+    lines = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            glue = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if glue:
+                plain = [v for k, v in data.items() if k.endswith("text/plain")]
+                value = plain[0] if plain else "<figure>"
+                lines.append(f"[cell {index}] glue {glue} = {value}")
+            elif "image/png" in data:
+                lines.append(f"[cell {index}] figure")
+            elif out.get("output_type") == "stream":
+                text = out["text"].strip().splitlines()
+                lines += [f"[cell {index}] {t}" for t in text[-5:]]
+            elif "text/plain" in data:
+                text = data["text/plain"].strip().splitlines()
+                lines += [f"[cell {index}] {t}" for t in text[:5]]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapter", help="chapter name: " + ", ".join(chapter_names()))
+    parser.add_argument("--timeout", type=int, default=900,
+                        help="seconds allowed per cell (default: 900)")
+    args = parser.parse_args(argv)
+
+    source = BOOK / f"{args.chapter.removesuffix('.md')}.md"
+    if not source.exists():
+        parser.error(f"no chapter {args.chapter!r}; choose one of: "
+                     + ", ".join(chapter_names()))
+    nb = jupytext.read(source)
+    client = NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(BOOK)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        print(f"{source.name}: a cell failed\n{err}", file=sys.stderr)
+        return 1
+    finally:
+        OUT.mkdir(parents=True, exist_ok=True)
+        target = OUT / f"{source.stem}.ipynb"
+        nbformat.write(nb, target)
+    seconds = time.perf_counter() - start
+    print("\n".join(summarize(nb)))
+    print(f"\n{source.name}: {len(nb.cells)} cells executed in {seconds:.1f} s")
+    print(f"executed notebook: {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

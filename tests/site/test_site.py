@@ -1,0 +1,121 @@
+"""The built book, checked as a reader would meet it.
+
+Every chapter in the table of contents is a page; no page shows an error or a
+traceback from its executed cells; every internal link and image resolves;
+and a real browser opens every page without a JavaScript error.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from site_helpers import SCREENSHOTS, toc_files
+
+pytestmark = pytest.mark.site
+
+
+class _PageParser(HTMLParser):
+    """Collect links, image sources, element ids and CSS classes of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.ids: set[str] = set()
+        self.classes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if a.get("class"):
+            self.classes.append(a["class"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag == "img" and a.get("src"):
+            self.images.append(a["src"])
+
+
+def parse(page: Path) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("mailto:")
+
+
+def test_every_page_of_the_toc_was_built(pages: list[Path]) -> None:
+    missing = [str(p) for p in pages if not p.exists()]
+    assert not missing, f"pages named in _toc.yml but not built: {missing}"
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_page_shows_no_error_output(site: Path, name: str) -> None:
+    page = site / f"{name}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" not in html, f"{name}: traceback"
+    classes = " ".join(parse(page).classes)
+    for bad in ("output traceback", "output stderr", "output error"):
+        assert bad not in classes, f"{name}: a cell shows '{bad}'"
+    assert not re.search(r"\b(NameError|ImportError|ModuleNotFoundError)\b", html)
+
+
+def test_internal_links_and_images_resolve(site: Path) -> None:
+    broken = []
+    pages = sorted(site.rglob("*.html"))
+    ids = {page: parse(page).ids for page in pages}
+    for page in pages:
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        parsed = parse(page)
+        for url in parsed.links + parsed.images:
+            if not _is_local(url):
+                continue
+            parts = urlsplit(url)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path \
+                else page
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {url}")
+            elif parts.fragment and target.suffix == ".html":
+                known = ids.get(target) or parse(target).ids
+                if unquote(parts.fragment) not in known:
+                    broken.append(f"{page.relative_to(site)} -> {url} (no anchor)")
+    assert not broken, "broken links or images:\n" + "\n".join(broken)
+
+
+def test_every_page_opens_in_a_browser_without_console_errors(
+    browser, server: str, site: Path
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for name in toc_files():
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
+        page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
+        page.on("response", lambda r, e=errors: r.status >= 400
+                and e.append(f"HTTP {r.status} for {r.url}"))
+        response = page.goto(f"{server}/{name}.html", wait_until="networkidle")
+        if response is None or response.status != 200:
+            problems.append(f"{name}: HTTP {response and response.status}")
+        shot = SCREENSHOTS / f"{Path(name).name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        problems += [f"{name}: {e}" for e in errors]
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_training_chapter_reports_at_least_98_percent(site: Path) -> None:
+    """The book's headline number, as the reader sees it on the page."""
+    text = re.sub(r"<[^>]+>", "", (site / "book" / "training.html").read_text())
+    found = re.search(r"Test accuracy\s+(\d+\.\d+)%", text)
+    assert found, "the training chapter shows no 'Test accuracy NN.NN%'"
+    assert float(found.group(1)) >= 98.0
