@@ -23,8 +23,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (["--epochs", "0"], "expected a number > 0, got 0"),
         (["--epochs", "ten"], "expected a whole number, got 'ten'"),
-        (["--lr", "-0.1"], "expected a finite number > 0"),
-        (["--lr", "nan"], "expected a finite number > 0"),
+        (["--lr", "-0.1"], "expected a number > 0, got -0.1"),
+        (["--lr", "nan"], "expected a finite number, got nan"),
+        (["--weight-decay", "-1"], "expected a number >= 0, got -1"),
         (["--hidden", "128,abc"], "expected a whole number, got 'abc'"),
         (["--dropout", "1.5"], "expected 0 <= p < 1"),
         (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
