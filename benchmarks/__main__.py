@@ -1,0 +1,139 @@
+"""``python -m benchmarks [--quick] [--json] [--threads N]``
+
+Runs every comparison in this one process, one after the other on the same
+data, prints a table, and with ``--json`` ends with one JSON line of results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from scratchnet import metrics
+from scratchnet.train import DEFAULTS, fit
+
+from . import accuracy, mlp, system
+from .common import interleaved, machine, mnist, mlp_matmul_flops
+
+TARGETS = {  # key: (comparison, bound) — what the project promises
+    "ratio_vs_torch": ("<=", 0.90),
+    "overhead_vs_bare": ("<=", 1.05),
+    "fraction_of_sgemm_peak": (">=", 0.70),
+    "seconds_to_98": ("<=", 10.0),
+    "speedup_to_85": (">=", 100.0),
+    "cnn_ratio_vs_torch": ("<=", 2.0),
+    "memory_ratio": ("<=", 2.0),
+}
+
+
+def _rows(results: dict, notes: dict) -> list[str]:
+    lines = [f"{'measure':28s} {'value':>12s}  target", "-" * 56]
+    for key, value in results.items():
+        if key == "machine" or isinstance(value, dict):
+            continue
+        shown = "n/a" if value is None else (
+            f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12s}")
+        target = TARGETS.get(key)
+        mark = ""
+        if target and value is not None:
+            op, bound = target
+            ok = value <= bound if op == "<=" else value >= bound
+            mark = f"{op} {bound:g}  {'ok' if ok else 'MISSED'}"
+        lines.append(f"{key:28s} {shown:>12s}  {mark}{notes.get(key, '')}")
+    return lines
+
+
+def run(quick: bool, threads: int) -> tuple[dict, dict]:
+    results: dict = {"machine": machine(), "threads": threads, "quick": quick}
+    notes: dict = {}
+    d = mnist()
+    repeats = 2 if quick else 3
+    order = np.random.default_rng(0).permutation(len(d.x_train))
+
+    print("mlp epoch: scratchnet, bare NumPy, PyTorch ...", file=sys.stderr)
+    contenders = {
+        "scratchnet": mlp.scratchnet_epoch(d.x_train, d.y_train, order),
+        "bare": mlp.bare_numpy_epoch(d.x_train, d.y_train, order),
+    }
+    torch_fn = mlp.torch_epoch(d.x_train, d.y_train, order, threads)
+    if torch_fn is not None:
+        contenders["torch"] = torch_fn
+    else:
+        notes["ratio_vs_torch"] = "  (PyTorch not installed: row skipped)"
+    epoch = interleaved(contenders, repeats)
+    results["scratchnet_epoch_seconds"] = epoch["scratchnet"]
+    results["bare_epoch_seconds"] = epoch["bare"]
+    results["torch_epoch_seconds"] = epoch.get("torch")
+    results["ratio_vs_torch"] = (epoch["scratchnet"] / epoch["torch"]
+                                 if "torch" in epoch else None)
+    results["overhead_vs_bare"] = epoch["scratchnet"] / epoch["bare"]
+
+    print("sgemm peak ...", file=sys.stderr)
+    peak = system.sgemm_gflops()
+    achieved = mlp_matmul_flops(len(d.x_train)) / epoch["scratchnet"] / 1e9
+    results["sgemm_gflops"] = peak
+    results["training_gflops"] = achieved
+    results["fraction_of_sgemm_peak"] = achieved / peak
+
+    print("time to accuracy ...", file=sys.stderr)
+    results["seconds_to_98"] = accuracy.seconds_to_98(d)
+    ours = accuracy.scratchnet_seconds_to(d, 0.85)
+    seed = accuracy.seed_notebook_seconds_to(d, 0.85,
+                                             max_seconds=60 if quick else 300)
+    results["seconds_to_85"] = ours
+    results["seed_notebook_seconds_to_85"] = seed
+    results["speedup_to_85"] = seed / ours if seed and ours else None
+
+    print("inference ...", file=sys.stderr)
+    model = DEFAULTS.build_model()
+    fit(model, d.x_train, d.y_train, epochs=1, progress=False)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        predictions = model.predict(d.x_test)
+    results["inference_images_per_second"] = (
+        repeats * len(d.x_test) / (time.perf_counter() - start))
+    results["inference_accuracy_after_1_epoch"] = metrics.accuracy(
+        d.y_test, predictions)
+
+    print("memory ...", file=sys.stderr)
+    memory = system.peak_training_memory(threads)
+    results["peak_rss_mb"] = memory["peak_rss_bytes"] / 2**20
+    results["memory_ratio"] = memory["peak_rss_bytes"] / memory["needed_bytes"]
+
+    results["cnn_ratio_vs_torch"] = None
+    notes["cnn_ratio_vs_torch"] = "  (no CNN in scratchnet yet)"
+
+    if not quick:
+        print("book build (clean, then cached) ...", file=sys.stderr)
+        results.update(system.book_build_seconds())
+    return results, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer repeats, no book build (under 3 minutes)")
+    parser.add_argument("--json", action="store_true",
+                        help="end with one JSON line of results")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="BLAS/PyTorch threads for every contender")
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error(f"--threads must be >= 1, got {args.threads}")
+    with threadpool_limits(args.threads):
+        results, notes = run(args.quick, args.threads)
+    print("\n".join(_rows(results, notes)))
+    if args.json:
+        print(json.dumps(results, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

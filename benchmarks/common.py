@@ -1,0 +1,97 @@
+"""What every benchmark shares: the data, the thread limit, a fair timer."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from scratchnet import data
+
+MLP_SIZES = (784, 256, 128, 10)
+BATCH = 128
+
+
+@dataclass(frozen=True)
+class MNIST:
+    x_train: np.ndarray  # (60000, 784) float32
+    y_train: np.ndarray  # (60000,) int64
+    x_test: np.ndarray   # (10000, 784) float32
+    y_test: np.ndarray   # (10000,) int64
+
+
+@cache
+def mnist() -> MNIST:
+    (x_tr, y_tr), (x_te, y_te) = data.load_mnist(progress=False)
+    return MNIST(data.preprocess(x_tr), y_tr.astype(np.int64),
+                 data.preprocess(x_te), y_te.astype(np.int64))
+
+
+def best_time(fn: Callable[[], object], repeats: int) -> float:
+    """The fastest of ``repeats`` runs: noise only ever adds time."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def interleaved(contenders: dict[str, Callable[[], object]],
+                repeats: int) -> dict[str, float]:
+    """Best time of each contender, taking turns so load hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t) for name, t in times.items()}
+
+
+def machine() -> dict[str, object]:
+    """What the numbers were measured on, for the report."""
+    info: dict[str, object] = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+    }
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        if blas:
+            info["blas"] = f"{blas[0]['internal_api']} {blas[0]['version']}"
+            info["blas_threads"] = blas[0]["num_threads"]
+    except ImportError:
+        pass
+    return info
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mlp_matmul_flops(n_samples: int, sizes: tuple[int, ...] = MLP_SIZES) -> float:
+    """Matrix-multiply FLOPs of one training epoch of an MLP.
+
+    Forward and the weight gradients cost ``2 * n * in * out`` each per
+    layer; the input gradient is skipped for the first layer, as in ``fit``.
+    """
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    forward = sum(2 * n_samples * i * o for i, o in pairs)
+    input_grads = sum(2 * n_samples * i * o for i, o in pairs[1:])
+    return 2 * forward + input_grads

@@ -1,0 +1,106 @@
+"""One epoch of the same MLP three ways: scratchnet, bare NumPy, PyTorch.
+
+All three train 784-256-128-10 ReLU with SGD (momentum 0.9), batch 128, on
+the same shuffled order of the 60,000 training images, in float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from scratchnet.losses import SoftmaxCrossEntropy
+from scratchnet.model import mlp
+from scratchnet.optim import SGD
+from scratchnet.train import train_epoch
+
+from .common import BATCH, MLP_SIZES
+
+LR, MOMENTUM = 0.05, 0.9
+
+
+def scratchnet_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray
+                     ) -> Callable[[], object]:
+    model = mlp(MLP_SIZES, seed=0)
+    optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    loss = SoftmaxCrossEntropy()
+    return lambda: train_epoch(model, x, y, order, loss, optimizer, BATCH,
+                               epoch=1, lr_at=lambda step: LR)
+
+
+def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray
+                     ) -> Callable[[], object]:
+    """The same network as straight-line NumPy: no classes, in-place updates."""
+    rng = np.random.default_rng(0)
+    shapes = list(zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+    params = []
+    for n_in, n_out in shapes:
+        params.append((rng.standard_normal((n_in, n_out)) * np.sqrt(2 / n_in))
+                      .astype(np.float32))
+        params.append(np.zeros(n_out, np.float32))
+    velocity = [np.zeros_like(p) for p in params]
+
+    def epoch() -> None:
+        w1, b1, w2, b2, w3, b3 = params
+        for start in range(0, len(order), BATCH):
+            idx = order[start:start + BATCH]
+            xb, yb = x.take(idx, axis=0), y.take(idx)
+            rows = np.arange(len(idx))
+            h1 = xb @ w1
+            h1 += b1
+            np.maximum(h1, 0, out=h1)
+            h2 = h1 @ w2
+            h2 += b2
+            np.maximum(h2, 0, out=h2)
+            z = h2 @ w3
+            z += b3
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)
+            z[rows, yb] -= 1
+            z /= len(idx)
+            g2 = z @ w3.T
+            g2 *= h2 > 0
+            g1 = g2 @ w2.T
+            g1 *= h1 > 0
+            grads = (xb.T @ g1, g1.sum(0), h1.T @ g2, g2.sum(0),
+                     h2.T @ z, z.sum(0))
+            for p, v, g in zip(params, velocity, grads):
+                v *= MOMENTUM
+                g *= LR
+                v -= g
+                p += v
+
+    return epoch
+
+
+def torch_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, threads: int
+                ) -> Callable[[], object] | None:
+    """The same network in PyTorch on the CPU, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(MLP_SIZES[:-1], MLP_SIZES[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out))
+        if i < len(MLP_SIZES) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    batches = [torch.from_numpy(order[s:s + BATCH])
+               for s in range(0, len(order), BATCH)]
+
+    def epoch() -> None:
+        for idx in batches:
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xt.index_select(0, idx)), yt.index_select(0, idx))
+            loss.backward()
+            optimizer.step()
+
+    return epoch

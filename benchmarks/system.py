@@ -1,0 +1,59 @@
+"""Machine-level rows: matrix-multiply peak, memory, the book build."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sgemm_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """float32 matrix-multiply speed: the most this machine's BLAS can give."""
+    rng = np.random.default_rng(0)
+    a = rng.random((n, n), dtype=np.float32)
+    b = rng.random((n, n), dtype=np.float32)
+    a @ b  # warm up: threads, caches
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def peak_training_memory(threads: int) -> dict[str, float]:
+    """Peak resident memory of a fresh process that loads MNIST and trains.
+
+    A separate process, so nothing this benchmark allocated counts.
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory_probe", str(threads)],
+        capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def book_build_seconds() -> dict[str, float]:
+    """A clean build (empty execution cache) and a rebuild with no change."""
+    with tempfile.TemporaryDirectory(prefix="scratchnet-book-") as tmp:
+        config = yaml.safe_load((ROOT / "_config.yml").read_text())
+        config["execute"]["cache"] = str(Path(tmp) / "cache")
+        config_path = Path(tmp) / "_config.yml"
+        config_path.write_text(yaml.safe_dump(config))
+        cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build",
+               str(ROOT), "--config", str(config_path), "--path-output", tmp]
+        times = {}
+        for key in ("book_clean_seconds", "book_cached_seconds"):
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True, cwd=ROOT)
+            times[key] = time.perf_counter() - start
+        shutil.rmtree(Path(tmp) / "_build", ignore_errors=True)
+    return times
