@@ -64,7 +64,7 @@ def image_grid(
         kwargs = {"vmin": -limit, "vmax": limit} if limit else {}
         ax.imshow(images[i], cmap=cmap, **kwargs)
         if titles is not None:
-            ax.set_title(titles[i], fontsize=8)
+            ax.set_title(titles[i], fontsize=11)
     return fig
 
 
@@ -135,17 +135,27 @@ def confusion_matrix(cm: np.ndarray, *, ax: Axes | None = None,
 
 def function_and_derivative(
     x: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *, cols: int = 2, ylim: tuple[float, float] | None = None, xlabel: str = "x",
 ) -> Figure:
-    """One panel per function: the curve and its derivative on the same axes."""
-    fig, axes = plt.subplots(1, len(curves), figsize=(3 * len(curves), 2.8),
-                             layout="constrained", squeeze=False)
+    """One panel per function: the curve and its derivative on shared axes."""
+    rows = -(-len(curves) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows),
+                             sharex=True, sharey=True, layout="constrained",
+                             squeeze=False)
     for ax, (name, (y, dy)) in zip(axes.flat, curves.items()):
-        ax.plot(x, y, label=name)
-        ax.plot(x, dy, "--", label="derivative")
+        ax.plot(x, y, lw=2, label=name)
+        ax.plot(x, dy, "--", lw=2, label="derivative")
         ax.axhline(0, color="grey", lw=0.5)
         ax.axvline(0, color="grey", lw=0.5)
         ax.set_title(name)
-        ax.legend(fontsize=7)
+        if ylim is not None:
+            ax.set_ylim(ylim)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=10, loc="upper left")
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    for ax in axes.flat[len(curves):]:
+        ax.set_axis_off()
     return fig
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+# SCRATCHNET_SITE checks another build, e.g. a chapter writer's own output
+# directory (``jupyter-book build --path-output DIR`` puts it in DIR/_build/html).
+SITE = Path(os.environ.get("SCRATCHNET_SITE") or ROOT / "_build" / "html")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 BROWSER_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu",

@@ -68,6 +68,15 @@ def test_page_shows_no_error_output(site: Path, name: str) -> None:
     assert not re.search(r"\b(NameError|ImportError|ModuleNotFoundError)\b", html)
 
 
+@pytest.mark.parametrize("name", toc_files())
+def test_page_shows_no_unrendered_markup(site: Path, name: str) -> None:
+    """A role that failed to render shows up as raw text, e.g. `{glue:text}`."""
+    html = (site / f"{name}.html").read_text(encoding="utf-8")
+    body = html.split('<article', 1)[-1]
+    leftover = re.findall(r"\{(?:glue|eq|doc|cite|numref|ref)[:}][^<]{0,40}", body)
+    assert not leftover, f"{name}: unrendered markup {leftover[:3]}"
+
+
 def test_internal_links_and_images_resolve(site: Path) -> None:
     broken = []
     pages = sorted(site.rglob("*.html"))
