@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet.optim import SGD, Adam, cosine_decay
+from scratchnet.optim import (
+    SCHEDULES, SGD, Adam, AdamW, cosine_decay, linear_warmup, step_decay, warmup,
+)
 from scratchnet.parameter import Parameter
 
 W0 = np.array([[1.0, -2.0], [0.5, 3.0]], np.float32)
@@ -142,3 +144,69 @@ def test_reprs_show_the_settings():
     assert repr(SGD([p], 0.1, momentum=0.9)) == \
         "SGD(lr=0.1, momentum=0.9; 4 parameters)"
     assert repr(Adam([p])).startswith("Adam(lr=0.001, betas=(0.9, 0.999)")
+
+
+# --- AdamW and the schedules -------------------------------------------------
+
+def test_adamw_shrinks_the_weights_then_takes_a_plain_adam_step():
+    p, lr, (b1, b2), eps, wd = _param(), 0.01, (0.9, 0.999), 1e-8, 0.5
+    grads = [G1, G2]
+    w, m, v = W0.astype(np.float64), 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        w = w - lr * wd * w                 # decoupled: not part of g
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    opt = AdamW([p], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    np.testing.assert_allclose(_steps(opt, p, grads), w, rtol=1e-5)
+
+
+def test_adamw_decay_differs_from_adams_l2_penalty():
+    a, b = _param(), _param()
+    _steps(AdamW([a], lr=0.01, weight_decay=0.5), a, [G1])
+    _steps(Adam([b], lr=0.01, weight_decay=0.5), b, [G1])
+    assert not np.allclose(a.value, b.value)
+
+
+def test_adamw_with_zero_decay_is_adam():
+    a, b = _param(), _param()
+    np.testing.assert_array_equal(
+        _steps(AdamW([a], lr=0.01, weight_decay=0.0), a, [G1, G2]),
+        _steps(Adam([b], lr=0.01), b, [G1, G2]))
+    assert "weight_decay" in repr(AdamW([_param()], weight_decay=0.1))
+
+
+def test_nesterov_first_step_is_w_minus_lr_times_one_plus_mu_times_g():
+    p, lr, mu = _param(), 0.1, 0.9
+    opt = SGD([p], lr, momentum=mu, nesterov=True)
+    np.testing.assert_allclose(_steps(opt, p, [G1]), W0 - lr * (1 + mu) * G1,
+                               rtol=1e-6)
+
+
+def test_step_decay_drops_by_gamma_at_half_and_three_quarters():
+    assert [step_decay(s, 100) for s in (0, 49, 50, 74, 75, 99)] == pytest.approx(
+        [1.0, 1.0, 0.1, 0.1, 0.01, 0.01])
+    assert step_decay(30, 100, milestones=(0.3,), gamma=0.5) == 0.5
+
+
+def test_cosine_is_one_half_zero_at_start_middle_end():
+    assert [cosine_decay(s, 100) for s in (0, 50, 100)] == pytest.approx(
+        [1.0, 0.5, 0.0], abs=1e-12)
+
+
+def test_linear_warmup_rises_to_one_then_stays():
+    assert [linear_warmup(s, 100, 4) for s in (0, 1, 3, 50)] == pytest.approx(
+        [0.25, 0.5, 1.0, 1.0])
+    assert linear_warmup(0, 100, 0) == 1.0
+
+
+def test_warmup_then_cosine_rises_then_follows_cosine_over_the_rest():
+    f = warmup("cosine", fraction=0.1)           # 10 warm-up steps of 100
+    assert f(0, 100) == pytest.approx(0.1)
+    assert f(9, 100) == pytest.approx(1.0)
+    assert f(10, 100) == pytest.approx(1.0)      # cosine's step 0
+    assert f(10 + 45, 100) == pytest.approx(0.5)  # half of the remaining 90
+    assert f(100, 100) == pytest.approx(0.0, abs=1e-12)
+    assert SCHEDULES["warmup_cosine"](0, 100) == pytest.approx(1 / 5)
+    with pytest.raises(ValueError, match="fraction"):
+        warmup("cosine", fraction=1.0)

@@ -11,7 +11,10 @@ from scratchnet.data import load_mnist, preprocess
 from scratchnet.losses import MSE
 from scratchnet.model import mlp
 from scratchnet.optim import SGD, Adam
-from scratchnet.train import DEFAULTS, History, TrainingDiverged, evaluate, fit
+from scratchnet.augment import Augment
+from scratchnet.train import (
+    DEFAULTS, EarlyStopping, History, TrainConfig, TrainingDiverged, evaluate, fit,
+)
 
 
 def xor_data(n: int = 512, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -161,6 +164,88 @@ def test_defaults_describe_the_recommended_mnist_network():
         "-10 relu" + (f", dropout {DEFAULTS.dropout:g}" if DEFAULTS.dropout else "")
     opt = DEFAULTS.build_optimizer(model.parameters())
     assert opt.lr == DEFAULTS.lr
+
+
+def _weights(model) -> list[np.ndarray]:
+    return [p.value.copy() for p in model.parameters()]
+
+
+def test_early_stopping_callback_restores_the_best_epochs_weights():
+    model = mlp([2, 4, 2], seed=0)
+    stopper = EarlyStopping(model, patience=2)
+    history, snapshots = History(), {}
+    for epoch, val_loss in enumerate([0.9, 0.5, 0.7, 0.6], start=1):
+        for p in model.parameters():
+            p.value += 1.0                   # "training" changes the weights
+        snapshots[epoch] = _weights(model)
+        history.val_loss.append(val_loss)
+        stop = stopper(epoch, history)
+        assert stop == (epoch == 4)
+    assert stopper.best_epoch == 2 and stopper.stopped_epoch == 4
+    for now, best in zip(_weights(model), snapshots[2]):
+        np.testing.assert_array_equal(now, best)
+
+
+def test_early_stopping_can_monitor_accuracy_and_needs_validation():
+    model = mlp([2, 4, 2], seed=0)
+    stopper = EarlyStopping(model, patience=1, monitor="val_acc")
+    history = History(val_acc=[0.5])
+    assert not stopper(1, history)
+    history.val_acc.append(0.4)
+    assert stopper(2, history) and stopper.best_epoch == 1
+    with pytest.raises(ValueError, match="validation"):
+        EarlyStopping(model)(1, History())
+    with pytest.raises(ValueError, match="validation"):
+        train_xor(epochs=2, early_stopping=2)
+
+
+def test_fit_with_early_stopping_leaves_the_best_validation_weights():
+    x, y = xor_data()
+    x_val, y_val = xor_data(200, seed=1)
+    y_val = 1 - y_val            # learning xor makes these labels ever worse
+    snapshots = {}
+
+    def keep(epoch, history):
+        snapshots[epoch] = _weights(model)
+
+    model = mlp([2, 32, 2], seed=0)
+    history = fit(model, x, y, optimizer=Adam(model.parameters(), lr=0.02),
+                  epochs=20, batch_size=32, validation_data=(x_val, y_val),
+                  progress=False, on_epoch_end=keep, early_stopping=3)
+    best = int(np.argmin(history.val_loss)) + 1
+    assert len(history) == best + 3 < 20
+    for now, kept in zip(_weights(model), snapshots[best]):
+        np.testing.assert_array_equal(now, kept)
+
+
+def test_fit_applies_augment_to_training_batches_only():
+    seen = []
+
+    def spy(xb):
+        seen.append(xb.shape)
+        return xb
+
+    _, history = train_xor(epochs=1, augment=spy, validation_split=0.25)
+    assert seen and all(s[1] == 2 for s in seen)
+    assert sum(s[0] for s in seen) == 384        # the 75% training rows
+    _, plain = train_xor(epochs=1, validation_split=0.25)
+    assert history.train_loss == plain.train_loss   # identity changes nothing
+
+
+def test_train_config_new_fields_default_to_off():
+    assert TrainConfig().build_augment() is None
+    kwargs = TrainConfig().fit_kwargs()
+    assert kwargs["augment"] is None and kwargs["early_stopping"] is None
+    config = TrainConfig(optimizer="adamw", augment_shift=2, weight_decay=0.01,
+                         init="glorot", early_stopping=3)
+    model = config.build_model()
+    assert model[0].init == "glorot"
+    assert type(config.build_optimizer(model.parameters())).__name__ == "AdamW"
+    assert isinstance(config.build_augment(), Augment)
+    nesterov = TrainConfig(optimizer="sgd", nesterov=True)
+    assert nesterov.build_optimizer(model.parameters()).nesterov
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="rmsprop").build_optimizer(model.parameters())
 
 
 @pytest.mark.mnist

@@ -20,7 +20,8 @@ from tqdm import tqdm
 
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
-from scratchnet.optim import SCHEDULES, SGD, Adam, Optimizer
+from scratchnet.augment import Augment
+from scratchnet.optim import SCHEDULES, SGD, Adam, AdamW, Optimizer
 from scratchnet.parameter import Parameter
 
 
@@ -30,6 +31,12 @@ class TrainConfig:
 
     ``n_val`` training images are held out for validation (the command line
     picks them at random with ``seed``), so the rest, 55,000, are trained on.
+    ``optimizer`` is ``"adam"``, ``"adamw"`` or ``"sgd"`` (with ``momentum``
+    and ``nesterov``); ``init`` is ``None`` (He for ReLU, else Glorot),
+    ``"he"`` or ``"glorot"``; ``augment_shift`` and ``augment_degrees`` > 0
+    train on randomly shifted / rotated digits; ``early_stopping`` > 0 is the
+    patience in epochs (needs a validation set). The defaults switch all of
+    these off, so adding them changed no result.
     """
 
     hidden: tuple[int, ...] = (256, 128)
@@ -44,16 +51,41 @@ class TrainConfig:
     batch_size: int = 256
     n_val: int = 5000
     seed: int = 0
+    nesterov: bool = False
+    init: str | None = None
+    augment_shift: int = 0
+    augment_degrees: float = 0.0
+    early_stopping: int = 0
 
     def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
         return mlp([n_in, *self.hidden, n_out], self.activation, self.dropout,
-                   seed=self.seed)
+                   seed=self.seed, init=self.init)
 
     def build_optimizer(self, params: list[Parameter]) -> Optimizer:
         if self.optimizer == "adam":
             return Adam(params, lr=self.lr, weight_decay=self.weight_decay)
-        return SGD(params, lr=self.lr, momentum=self.momentum,
-                   weight_decay=self.weight_decay)
+        if self.optimizer == "adamw":
+            return AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
+        if self.optimizer == "sgd":
+            return SGD(params, lr=self.lr, momentum=self.momentum,
+                       nesterov=self.nesterov, weight_decay=self.weight_decay)
+        raise ValueError(f"optimizer must be 'adam', 'adamw' or 'sgd', got "
+                         f"{self.optimizer!r}")
+
+    def build_augment(self) -> Augment | None:
+        """The batch augmentation of this recipe, or None; seeded by ``seed``."""
+        if not (self.augment_shift or self.augment_degrees):
+            return None
+        return Augment(self.augment_shift, self.augment_degrees,
+                       seed=self.seed + 1)
+
+    def fit_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``fit`` that this recipe sets, e.g.
+        ``fit(model, x, y, optimizer=..., **config.fit_kwargs())``."""
+        return {"epochs": self.epochs, "batch_size": self.batch_size,
+                "lr_schedule": self.lr_schedule, "seed": self.seed,
+                "augment": self.build_augment(),
+                "early_stopping": self.early_stopping or None}
 
 
 DEFAULTS = TrainConfig()
@@ -62,6 +94,59 @@ DEFAULTS = TrainConfig()
 With seed 0 it reaches about 98.3% test accuracy after 10 epochs on 55,000
 images in under 10 s on a 2-core CPU; the book measures it afresh.
 """
+
+
+class EarlyStopping:
+    """Stop when the validation loss has not improved for ``patience`` epochs.
+
+    Use it as ``fit(..., early_stopping=patience)`` or as a callback,
+    ``fit(..., on_epoch_end=EarlyStopping(model, patience))``. It keeps a
+    copy of the weights of the best epoch so far (``monitor`` is
+    ``"val_loss"``, lower is better, or ``"val_acc"``, higher is better) and,
+    with ``restore_best``, puts them back when it stops: the model you get is
+    the one that did best on held-out data (Prechelt, 1998).
+    """
+
+    def __init__(self, model: Sequential, patience: int = 3, *,
+                 monitor: str = "val_loss", min_delta: float = 0.0,
+                 restore_best: bool = True) -> None:
+        if patience < 1:
+            raise ValueError(f"patience must be >= 1 epoch, got {patience!r}")
+        if monitor not in ("val_loss", "val_acc"):
+            raise ValueError(f"monitor must be 'val_loss' or 'val_acc', "
+                             f"got {monitor!r}")
+        self.model, self.patience, self.monitor = model, int(patience), monitor
+        self.min_delta, self.restore_best = float(min_delta), restore_best
+        self.best: float | None = None
+        self.best_epoch = 0
+        self.stopped_epoch: int | None = None
+        self._weights: list[np.ndarray] = []
+
+    def __call__(self, epoch: int, history: History) -> bool:
+        values = getattr(history, self.monitor)
+        if not values:
+            raise ValueError("early stopping needs validation data: pass "
+                             "validation_data or validation_split to fit")
+        sign = 1.0 if self.monitor == "val_loss" else -1.0   # lower is better
+        score = sign * values[-1]
+        if self.best is None or score < self.best - self.min_delta:
+            self.best, self.best_epoch = score, epoch
+            self._weights = [p.value.copy() for p in self.model.parameters()]
+        elif epoch - self.best_epoch >= self.patience:
+            self.stopped_epoch = epoch
+            if self.restore_best:
+                self.restore()
+            return True
+        return False
+
+    def restore(self) -> None:
+        """Copy the best epoch's weights back into the model, in place."""
+        for p, saved in zip(self.model.parameters(), self._weights):
+            p.value[...] = saved
+
+    def __repr__(self) -> str:
+        return (f"EarlyStopping(patience={self.patience}, monitor={self.monitor!r}, "
+                f"best_epoch={self.best_epoch}, stopped_epoch={self.stopped_epoch})")
 
 
 class TrainingDiverged(RuntimeError):
@@ -114,6 +199,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         validation_split: float = 0.0, seed: int | np.random.Generator = 0,
         progress: bool = True,
         on_epoch_end: Callable[[int, History], bool | None] | None = None,
+        augment: Callable[[np.ndarray], np.ndarray] | None = None,
+        early_stopping: int | EarlyStopping | None = None,
         ) -> History:
     """Train ``model`` on ``x`` ``(n, features)`` and labels ``y`` ``(n,)``.
 
@@ -121,10 +208,20 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
     optimizer, and its schedule. The learning rate of step ``t`` of ``T`` is
     ``lr * lr_schedule(t, T)``: ``"cosine"``, ``"constant"`` or a function.
     ``validation_split`` holds out that fraction of the *last* rows of ``x``.
-    ``on_epoch_end(epoch, history)`` may return True to stop early. Raises
+    ``on_epoch_end(epoch, history)`` may return True to stop early.
+    ``augment`` maps each training batch ``(batch, features)`` to a new one
+    of the same shape (e.g. ``augment.Augment``); validation data is never
+    augmented. ``early_stopping`` (a patience in epochs, or an
+    ``EarlyStopping``) stops when the validation loss stops improving and
+    leaves the best epoch's weights in the model. Raises
     ``TrainingDiverged`` as soon as the loss is NaN or infinite.
     """
     x, y, validation_data = _split(x, y, validation_data, validation_split)
+    stopper = (EarlyStopping(model, early_stopping)
+               if isinstance(early_stopping, int) else early_stopping)
+    if stopper is not None and validation_data is None:
+        raise ValueError("early_stopping needs validation data: pass "
+                         "validation_data or validation_split")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"need epochs >= 1 and batch_size >= 1, got {epochs} "
                          f"and {batch_size}")
@@ -143,7 +240,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                       disable=not progress) as bar:
                 train_loss, train_acc = train_epoch(
                     model, x, y, order, loss, optimizer, batch_size, epoch,
-                    lambda i: base_lr * schedule(first + i, epochs * steps), bar)
+                    lambda i: base_lr * schedule(first + i, epochs * steps), bar,
+                    augment)
                 history.train_loss.append(train_loss)
                 history.train_acc.append(train_acc)
                 if validation_data is not None:
@@ -154,6 +252,11 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                 bar.set_postfix(_summary(history))
             if on_epoch_end is not None and on_epoch_end(epoch, history):
                 break
+            if stopper is not None and stopper(epoch, history):
+                break
+        else:
+            if stopper is not None and stopper.restore_best:
+                stopper.restore()     # the last epoch need not be the best
     finally:
         optimizer.lr = base_lr
         model.eval()
@@ -165,10 +268,13 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def train_epoch(model: Sequential, x: np.ndarray, y: np.ndarray, order: np.ndarray,
                 loss: Any, optimizer: Optimizer, batch_size: int, epoch: int,
-                lr_at: Callable[[int], float], bar: Any = None) -> tuple[float, float]:
+                lr_at: Callable[[int], float], bar: Any = None,
+                augment: Callable[[np.ndarray], np.ndarray] | None = None,
+                ) -> tuple[float, float]:
     """One pass over ``x`` in ``order``: forward, loss, backward, update per batch.
 
-    Batches are gathered with ``np.take``, so the data is never copied whole.
+    Batches are gathered with ``np.take``, so the data is never copied whole;
+    ``augment``, if given, transforms each gathered batch.
     Returns the epoch's mean training loss and accuracy.
     """
     model.train()
@@ -177,6 +283,8 @@ def train_epoch(model: Sequential, x: np.ndarray, y: np.ndarray, order: np.ndarr
     for i in range(steps):
         idx = order[i * batch_size:(i + 1) * batch_size]
         xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
+        if augment is not None:
+            xb = augment(xb)
         optimizer.lr = lr_at(i)
         logits = model.forward(xb)
         batch_loss = loss.forward(logits, yb)
