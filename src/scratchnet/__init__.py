@@ -2,10 +2,11 @@
 
 Readable rather than fast, yet fast enough to train a 98% MNIST classifier in
 seconds on a laptop CPU. One idea per module: ``functional`` (the math),
-``layers``, ``losses``, ``model``, ``optim``, ``train``, ``metrics``,
-``gradcheck``, ``data``.
+``layers``, ``losses``, ``model``, ``optim``, ``train``, ``augment``,
+``metrics``, ``gradcheck``, ``data``; ``conv`` and ``presets`` for CNNs.
 """
 
+from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape
 from scratchnet.gradcheck import (
     GradcheckResult, check_derivative, check_layer, check_loss, numerical_gradient,
 )
@@ -15,10 +16,14 @@ from scratchnet.layers import (
 from scratchnet.losses import MSE, SoftmaxCrossEntropy
 from scratchnet.metrics import accuracy, confusion_matrix, per_class_accuracy
 from scratchnet.model import ModelFileError, Sequential, load, mlp
-from scratchnet.optim import SGD, Adam, Optimizer, cosine_decay
+from scratchnet.augment import Augment
+from scratchnet.optim import (
+    SCHEDULES, SGD, Adam, AdamW, Optimizer, cosine_decay, step_decay, warmup,
+)
 from scratchnet.parameter import Parameter
+from scratchnet.presets import PRESETS, CNNConfig, cnn
 from scratchnet.train import (
-    DEFAULTS, History, TrainConfig, TrainingDiverged, evaluate, fit,
+    DEFAULTS, EarlyStopping, History, TrainConfig, TrainingDiverged, evaluate, fit,
 )
 
 from scratchnet.data import (
@@ -28,11 +33,13 @@ from scratchnet.data import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEFAULTS", "MSE", "SGD", "Adam", "Dropout", "GradcheckResult", "History",
+    "CNNConfig", "Conv2D", "Flatten", "MaxPool2D", "PRESETS", "Reshape", "cnn",
+    "DEFAULTS", "MSE", "SCHEDULES", "SGD", "Adam", "AdamW", "Augment", "Dropout",
+    "EarlyStopping", "GradcheckResult", "History",
     "Layer", "LeakyReLU", "Linear", "ModelFileError", "Optimizer", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "TrainConfig",
     "TrainingDiverged", "accuracy", "check_derivative", "check_layer",
     "check_loss", "confusion_matrix", "cosine_decay", "evaluate", "fetch_mnist",
     "fit", "load", "load_mnist", "mlp", "mnist_info", "numerical_gradient",
-    "per_class_accuracy", "preprocess", "train_val_split",
+    "per_class_accuracy", "preprocess", "step_decay", "train_val_split", "warmup",
 ]

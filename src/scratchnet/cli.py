@@ -4,6 +4,7 @@
     scratchnet data info             where the files are and whether they verify
     scratchnet train --json          train the default MLP, report test accuracy
     scratchnet evaluate model.npz    accuracy, per-class accuracy, confusion matrix
+    scratchnet export model.npz      weights as JSON for the book's browser page
 
 With ``--json`` the last line of standard output is one JSON object, so
 scripts and CI can read the result without parsing tables.
@@ -16,7 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from scratchnet import data, metrics
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential
 from scratchnet.optim import SCHEDULES
+from scratchnet.presets import PRESETS, CNNConfig
 from scratchnet.train import DEFAULTS, TrainConfig, TrainingDiverged, fit
 
 
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     info_p.add_argument("--json", action="store_true", help="print JSON")
 
     d = DEFAULTS
-    train_p = sub.add_parser("train", help="train an MLP on MNIST")
+    train_p = sub.add_parser("train", help="train an MLP or a CNN on MNIST")
     train_p.add_argument("--hidden", type=_hidden_sizes,
                          default=list(d.hidden),
                          help="hidden layer sizes, comma separated "
@@ -135,10 +137,28 @@ def build_parser() -> argparse.ArgumentParser:
     train_p.add_argument("--json", action="store_true",
                          help="end with one JSON line of results")
     train_p.add_argument("--quiet", action="store_true", help="no progress bars")
+    train_p.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                         help="mlp (default) or cnn, the best-cnn preset")
+    train_p.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                         help="a named recipe; options given with values other "
+                              "than their defaults override it")
 
     eval_p = sub.add_parser("evaluate", help="evaluate a saved model")
     eval_p.add_argument("model", type=Path, help="a model saved by train --save")
     eval_p.add_argument("--json", action="store_true")
+
+    export_p = sub.add_parser("export", help="export a saved MLP for the web")
+    export_p.add_argument("model", type=Path, help="a model saved by train --save")
+    export_p.add_argument("--format", choices=["json"], default="json",
+                          help="output format (default: json)")
+    export_p.add_argument("--out", type=Path, default=None, metavar="PATH",
+                          help="where to write the model (default: MODEL "
+                               "with the suffix .json)")
+    export_p.add_argument("--samples", type=_non_negative_int, default=0,
+                          metavar="N",
+                          help="also write N test digits with the model's "
+                               "predictions, some wrong, to "
+                               "PATH's stem + '.samples.json' (default: 0)")
     return parser
 
 
@@ -168,6 +188,23 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preset_config(args: argparse.Namespace,
+                   asked: TrainConfig) -> TrainConfig | CNNConfig:
+    """The recipe of ``--preset`` (``--model cnn``: best-cnn), with overrides.
+
+    ``asked`` is the MLP recipe built from the options; each of its fields
+    that differs from ``DEFAULTS`` was set on the command line and wins.
+    """
+    name = args.preset or "best-cnn"
+    preset = PRESETS[name]
+    if args.model == "cnn" and not isinstance(preset, CNNConfig):
+        raise ValueError(f"--model cnn cannot train the MLP preset {name!r}")
+    fields = set(asdict(preset)) & set(asdict(asked))
+    changes = {f: getattr(asked, f) for f in fields
+               if getattr(asked, f) != getattr(DEFAULTS, f)}
+    return replace(preset, **changes)
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     (x_train, y_train), (x_test, y_test) = data.load_mnist(
         args.data_dir, progress=not args.quiet)
@@ -183,24 +220,29 @@ def _cmd_train(args: argparse.Namespace) -> int:
         momentum=args.momentum, weight_decay=args.weight_decay,
         lr_schedule=args.lr_schedule, epochs=args.epochs,
         batch_size=args.batch_size, n_val=args.val, seed=args.seed)
+    if args.model == "cnn" or args.preset:
+        config = _preset_config(args, config)
     model = config.build_model(n_in=x_train.shape[1])
     start = time.perf_counter()
     history = fit(model, x_train, y_train, loss=SoftmaxCrossEntropy(),
                   optimizer=config.build_optimizer(model.parameters()),
                   epochs=config.epochs, batch_size=config.batch_size,
                   lr_schedule=config.lr_schedule, validation_data=validation,
-                  seed=config.seed, progress=not args.quiet)
+                  seed=config.seed, progress=not args.quiet,
+                  augment=config.build_augment())
     train_seconds = time.perf_counter() - start
     test_accuracy = metrics.accuracy(y_test, model.predict(x_test))
 
     result = {
         "test_accuracy": round(float(test_accuracy), 6),
         "train_seconds": round(train_seconds, 3),
-        "epochs": args.epochs,
+        "epochs": config.epochs,
+        "model": "cnn" if isinstance(config, CNNConfig) else "mlp",
+        "preset": args.preset,
         "architecture": model.architecture,
-        "optimizer": args.optimizer,
-        "lr": args.lr,
-        "batch_size": args.batch_size,
+        "optimizer": config.optimizer,
+        "lr": config.lr,
+        "batch_size": config.batch_size,
         "seed": args.seed,
         "n_train": int(len(x_train)),
         "n_val": int(args.val),
@@ -212,7 +254,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model.save(args.save, metadata={"recipe": asdict(config),
                                         "test_accuracy": result["test_accuracy"]})
     print(f"model:         {model.architecture}")
-    print(f"trained:       {args.epochs} epochs in {train_seconds:.1f} s")
+    print(f"trained:       {config.epochs} epochs in {train_seconds:.1f} s")
     print(f"test accuracy: {100 * test_accuracy:.2f}% "
           f"on {len(x_test):,} images")
     if args.save:
@@ -247,11 +289,31 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    # Only this command needs the exporter.
+    from scratchnet import export
+
+    model = Sequential.load(args.model)
+    out = args.out or args.model.with_suffix(".json")
+    written = [export.write_json(
+        export.model_to_dict(model, metadata=model.metadata), out)]
+    if args.samples:
+        _, (x_test, y_test) = data.load_mnist(args.data_dir, progress=False)
+        doc = export.sample_test_images(model, x_test, y_test, n=args.samples)
+        written.append(export.write_json(
+            doc, out.with_name(out.stem + ".samples.json")))
+    print(f"model:         {model.architecture}")
+    for path in written:
+        print(f"wrote:         {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
 COMMANDS = {
     ("data", "fetch"): _cmd_data_fetch,
     ("data", "info"): _cmd_data_info,
     ("train", None): _cmd_train,
     ("evaluate", None): _cmd_evaluate,
+    ("export", None): _cmd_export,
 }
 
 
