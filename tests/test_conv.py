@@ -274,3 +274,24 @@ def test_a_small_cnn_learns_real_mnist_quickly():
         epochs=3, batch_size=64, lr_schedule="cosine", seed=0, progress=False)
     accuracy = np.mean(model.predict(xt) == y_test[:2000])
     assert accuracy > 0.9, accuracy
+
+
+def test_training_backward_skips_only_the_unused_input_gradient():
+    """``input_grad=False`` stops at the first convolution (after ``Reshape``)
+    yet fills every parameter gradient exactly as the full backward does."""
+    from scratchnet.losses import SoftmaxCrossEntropy
+    from scratchnet.presets import cnn
+
+    rng = np.random.default_rng(3)
+    x = rng.random((6, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 6)
+    grads = []
+    for input_grad in (True, False):
+        model, loss = cnn(seed=0), SoftmaxCrossEntropy()
+        loss.forward(model.forward(x), y)
+        model.zero_grad()
+        dx = model.backward(loss.backward(), input_grad=input_grad)
+        assert (dx is None) == (not input_grad)
+        grads.append([p.grad.copy() for p in model.parameters()])
+    for full, lean in zip(*grads):
+        np.testing.assert_allclose(lean, full, rtol=1e-6, atol=1e-8)

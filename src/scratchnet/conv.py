@@ -86,15 +86,17 @@ def col2im_matmul(g: np.ndarray, weights: np.ndarray,
     pixels that offset touched, ``x[:, s i + u, s j + v]``. Doing both for
     one offset at a time never stores the whole ``dL/dcols``.
     """
-    n, ho, wo, _ = g.shape
+    n, ho, wo, c_out = g.shape
     kh, kw = weights.shape[2:]
-    w_uv = np.ascontiguousarray(weights.transpose(2, 3, 0, 1))
-    dx = np.zeros(shape, dtype=g.dtype)             # (kh, kw, C_out, C_in)
+    w_uv = np.ascontiguousarray(weights.transpose(2, 3, 0, 1))  # (kh, kw,
+    g_rows = g.reshape(-1, c_out)   # 2-D: one BLAS call    #  C_out, C_in)
+    dx = np.zeros(shape, dtype=g.dtype)
     for u in range(kh):
         for v in range(kw):
             rows = slice(u, u + stride * ho, stride)
             cols = slice(v, v + stride * wo, stride)
-            dx[:, rows, cols] += g @ w_uv[u, v]     # (N, Ho, Wo, C_in)
+            dx_uv = g_rows @ w_uv[u, v]             # (N Ho Wo, C_in)
+            dx[:, rows, cols] += dx_uv.reshape(n, ho, wo, -1)
     return dx
 
 
@@ -166,7 +168,10 @@ class Conv2D(Layer):
         # what the next convolution's im2col wants.
         return out.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2)
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """``input_grad=False`` skips ``dL/dx`` and its col2im, which a
+        first convolution never needs."""
         cols, shape = self._cols, self._x_shape
         if cols is None or shape is None:
             self._check_grad(grad_out, None)
@@ -179,6 +184,8 @@ class Conv2D(Layer):
         dw = cols.T @ g_mat                         # dL/dW = cols^T G
         self.W.grad += dw.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1)
         self.b.grad += g_mat.sum(axis=0)            # b is in every pixel
+        if not input_grad:
+            return None
         dx = col2im_matmul(g_mat.reshape(g.shape), self.W.value, shape, s)
         dx = dx[:, p:hp - p, p:wp - p] if p else dx
         return dx.transpose(0, 3, 1, 2)             # back to NCHW

@@ -64,16 +64,23 @@ class Sequential:
                  input_grad: bool = True) -> np.ndarray | None:
         """Chain rule in reverse order; fills every ``Parameter.grad``.
 
-        Returns ``dL/dx``. Training does not need it, and for a first
-        ``Linear`` layer it is the largest product of the backward pass, so
-        ``fit`` passes ``input_grad=False`` to skip it.
+        Returns ``dL/dx``. Training never needs it, so ``fit`` passes
+        ``input_grad=False``: the loop then stops at the first layer with
+        parameters and lets it skip its own input gradient, for a first
+        ``Linear`` the largest product of the backward pass.
         """
-        for layer in reversed(self.layers[1:]):
+        first = 0 if input_grad else self._first_with_parameters()
+        for layer in reversed(self.layers[first + 1:]):
             grad_out = layer.backward(grad_out)
-        first = self.layers[0]
-        if input_grad or not isinstance(first, Linear):
-            return first.backward(grad_out)
-        return first.backward(grad_out, input_grad=False)
+        if input_grad:
+            return self.layers[0].backward(grad_out)
+        self.layers[first].backward(grad_out, input_grad=False)
+        return None
+
+    def _first_with_parameters(self) -> int:
+        """Index of the first layer that learns; layers before it need no gradient."""
+        return next((i for i, layer in enumerate(self.layers)
+                     if layer.parameters()), 0)
 
     __call__ = forward
 
