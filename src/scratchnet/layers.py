@@ -27,7 +27,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {}
 def _check_float(x: np.ndarray, layer: Layer) -> np.ndarray:
     """Refuse integer or object input: uint8 pixels would silently wrap around."""
     dtype = getattr(x, "dtype", None)
-    if dtype is None or not np.issubdtype(dtype, np.floating):
+    if getattr(dtype, "kind", None) != "f":
         raise ValueError(
             f"{layer!r} expected a floating-point array, got "
             f"{type(x).__name__} of dtype {dtype}; convert first, e.g. "
@@ -135,7 +135,9 @@ class Linear(Layer):
             raise ValueError(f"{self!r} expected input of shape "
                              f"(batch, {self.in_features}), got {x.shape}")
         self._x = x
-        return x @ self.W.value + self.b.value
+        out = x @ self.W.value
+        out += self.b.value         # in place: no second (batch, out) array
+        return out
 
     def backward(self, grad_out: np.ndarray,
                  input_grad: bool = True) -> np.ndarray | None:
@@ -143,7 +145,7 @@ class Linear(Layer):
         x = self._x
         self._check_grad(grad_out, None if x is None else
                          (len(x), self.out_features))
-        self.W.grad += x.T @ grad_out          # dL/dW = x^T dL/dy
+        self.W.add_matmul(x.T, grad_out)       # dL/dW = x^T dL/dy
         self.b.grad += grad_out.sum(axis=0)    # b is added to every row
         return grad_out @ self.W.value.T if input_grad else None  # dL/dy W^T
 
@@ -172,7 +174,7 @@ class ReLU(Layer):
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         self._check_grad(grad_out, None if self._x is None else self._x.shape)
-        return grad_out * F.relu_grad(self._x)
+        return grad_out * (self._x > 0)    # F.relu_grad, as a boolean mask
 
 
 class LeakyReLU(Layer):

@@ -14,7 +14,7 @@ from scratchnet import functional as F
 
 def _check_logits(name: str, logits: np.ndarray) -> None:
     dtype = getattr(logits, "dtype", None)
-    if dtype is None or not np.issubdtype(dtype, np.floating) or logits.ndim != 2:
+    if getattr(dtype, "kind", None) != "f" or logits.ndim != 2:
         shape = getattr(logits, "shape", type(logits))
         raise ValueError(f"{name} expected float logits of shape (batch, n_classes), "
                          f"got {shape} of dtype {dtype}")
@@ -23,7 +23,7 @@ def _check_logits(name: str, logits: np.ndarray) -> None:
 def check_labels(labels: np.ndarray, batch: int, n_classes: int) -> np.ndarray:
     """Integer labels of shape ``(batch,)`` in ``[0, n_classes)``, or a ValueError."""
     labels = np.asarray(labels)
-    if not np.issubdtype(labels.dtype, np.integer):
+    if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers (class indices), got dtype "
                          f"{labels.dtype}")
     if labels.shape != (batch,):
@@ -51,9 +51,14 @@ class SoftmaxCrossEntropy:
         """``logits`` ``(batch, n_classes)``, ``labels`` ``(batch,)`` -> mean loss."""
         _check_logits("SoftmaxCrossEntropy", logits)
         labels = check_labels(labels, *logits.shape)
-        logp = F.log_softmax(logits)
-        self._probs, self._labels = np.exp(logp), labels
-        return float(-np.take_along_axis(logp, labels[:, None], axis=1).mean())
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        total = probs.sum(axis=1, keepdims=True)
+        probs /= total                            # softmax, computed once
+        self._probs, self._labels = probs, labels
+        # -log softmax(z)[label] = log(sum_j exp(z_j)) - z_label (shifted)
+        picked = shifted[np.arange(len(labels)), labels]
+        return float(np.log(total).sum() - picked.sum()) / len(labels)
 
     def backward(self) -> np.ndarray:
         """``(softmax - one_hot) / batch``, shape ``(batch, n_classes)``."""

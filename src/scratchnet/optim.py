@@ -91,7 +91,7 @@ class SGD(Optimizer):
                     g += mu * v        # look ahead along the new velocity
                 else:
                     g = v
-            p.value -= self.lr * g
+            p.value -= np.multiply(g, self.lr, out=p.grad)  # grad as scratch
 
     def hyperparameters(self) -> dict[str, Any]:
         extra = {"momentum": self.momentum} if self.momentum else {}

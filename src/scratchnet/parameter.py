@@ -18,12 +18,38 @@ class Parameter:
     losses or batches before one optimizer step.
     """
 
-    __slots__ = ("value", "grad", "name")
+    __slots__ = ("value", "name", "_grad", "_stale")
 
     def __init__(self, value: np.ndarray, name: str = "") -> None:
         self.value = np.asarray(value)
-        self.grad = np.zeros_like(self.value)
         self.name = name
+        self._grad = np.zeros_like(self.value)
+        self._stale = False   # True after zero_grad(): _grad holds old numbers
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The accumulated gradient: an array shaped like ``value``."""
+        if self._stale:
+            self._grad.fill(0)
+            self._stale = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, array: np.ndarray) -> None:
+        self._grad, self._stale = np.asarray(array), False
+
+    def add_matmul(self, a: np.ndarray, b: np.ndarray) -> None:
+        """``grad += a @ b``, the shape of every weight gradient.
+
+        Right after ``zero_grad()`` the product is written straight into
+        ``grad``: no temporary array, no zero-filling, no addition, which
+        for a big weight matrix is three passes over its memory saved.
+        """
+        if self._stale:
+            np.matmul(a, b, out=self._grad)
+            self._stale = False
+        else:
+            self._grad += a @ b
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -38,8 +64,9 @@ class Parameter:
         return self.value.size
 
     def zero_grad(self) -> None:
-        """Reset the gradient in place (no new array)."""
-        self.grad.fill(0)
+        """Reset the gradient to zero, lazily: the array is cleared only if
+        it is read before ``add_matmul`` overwrites it."""
+        self._stale = True
 
     def __repr__(self) -> str:
         return (f"Parameter({self.name!r}, shape={self.value.shape}, "
