@@ -5,7 +5,7 @@
 #   make test              run the whole test suite
 #   make chapter CH=mnist  execute one chapter, report its outputs
 #   make site-test         check the built site (links, errors, browser)
-#   make bench             run the side-by-side benchmarks
+#   make bench             run the side-by-side benchmarks (BENCH_FLAGS=--quick)
 #   make lab               open the chapters as notebooks in Jupyter Lab
 #   make clean             remove the build and the execution cache
 
@@ -15,7 +15,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --keep-going
 
-.PHONY: book test chapter site-test bench clean env data lab
+.PHONY: book test chapter site-test bench bench-env clean env data lab
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,9 +42,11 @@ chapter: $(STAMP) data
 site-test: $(STAMP)
 	SCRATCHNET_REQUIRE_SITE=1 $(PY) -m pytest tests/site -m site
 
-bench: $(STAMP)
+bench-env: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
-	$(PY) -m benchmarks
+
+bench: bench-env data
+	$(PY) -m benchmarks $(BENCH_FLAGS)
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[lab]"

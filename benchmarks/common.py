@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -95,3 +96,39 @@ def mlp_matmul_flops(n_samples: int, sizes: tuple[int, ...] = MLP_SIZES) -> floa
     forward = sum(2 * n_samples * i * o for i, o in pairs)
     input_grads = sum(2 * n_samples * i * o for i, o in pairs[1:])
     return 2 * forward + input_grads
+
+
+def torch_trainer(model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray,
+                  batches: list[np.ndarray], weights: list[np.ndarray]
+                  ) -> Callable[[], None]:
+    """A function that trains a PyTorch ``model`` once over ``batches``.
+
+    ``weights`` (``[W1, b1, W2, b2, ...]``, scratchnet's initial values) are
+    copied into the model's ``Linear`` and ``Conv2d`` layers first, so both
+    libraries start from the same point. The model is the function's
+    ``model`` attribute.
+    """
+    import torch
+
+    layers = [m for m in model.modules()
+              if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    with torch.no_grad():
+        for layer, w, b in zip(layers, weights[::2], weights[1::2]):
+            # Conv weights are (C_out, C_in, kh, kw) in both libraries;
+            # PyTorch stores a Linear's W transposed.
+            layer.weight.copy_(torch.from_numpy(w.T if w.ndim == 2 else w))
+            layer.bias.copy_(torch.from_numpy(b))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    indices = [torch.from_numpy(idx) for idx in batches]
+
+    def run() -> None:
+        model.train()
+        for idx in indices:
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xt.index_select(0, idx)), yt.index_select(0, idx))
+            loss.backward()
+            optimizer.step()
+
+    run.model = model  # type: ignore[attr-defined]
+    return run

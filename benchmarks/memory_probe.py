@@ -7,13 +7,30 @@ must hold (the float32 training set plus the model).
 from __future__ import annotations
 
 import json
-import resource
 import sys
 
 from threadpoolctl import threadpool_limits
 
 from scratchnet import data
 from scratchnet.train import DEFAULTS, fit
+
+
+def peak_rss_bytes() -> int:
+    """This process's resident-memory high-water mark (``VmHWM``).
+
+    Not ``getrusage``: on Linux its ``ru_maxrss`` survives ``exec``, so a
+    child started by a big parent reports the parent's size.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024      # kB
+    except OSError:
+        pass
+    import resource  # elsewhere: the best we have (macOS reports bytes)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def main(threads: int) -> None:
@@ -24,7 +41,7 @@ def main(threads: int) -> None:
         model = DEFAULTS.build_model()
         fit(model, x, y_train, epochs=1, batch_size=DEFAULTS.batch_size,
             progress=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    peak = peak_rss_bytes()
     needed = x.nbytes + sum(p.value.nbytes for p in model.parameters())
     print(json.dumps({"peak_rss_bytes": peak, "needed_bytes": needed}))
 

@@ -1,7 +1,8 @@
 """One epoch of the same MLP three ways: scratchnet, bare NumPy, PyTorch.
 
 All three train 784-256-128-10 ReLU with SGD (momentum 0.9), batch 128, on
-the same shuffled order of the 60,000 training images, in float32.
+the same shuffled order of the 60,000 training images, in float32, from the
+same initial weights: those of ``scratchnet.model.mlp(MLP_SIZES, seed=0)``.
 """
 
 from __future__ import annotations
@@ -15,30 +16,39 @@ from scratchnet.model import mlp
 from scratchnet.optim import SGD
 from scratchnet.train import train_epoch
 
-from .common import BATCH, MLP_SIZES
+from .common import BATCH, MLP_SIZES, torch_trainer
 
 LR, MOMENTUM = 0.05, 0.9
 
 
-def scratchnet_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray
-                     ) -> Callable[[], object]:
+def initial_weights() -> list[np.ndarray]:
+    """``[W1, b1, W2, b2, W3, b3]``, fresh copies of scratchnet's initial weights."""
+    return [p.value.copy() for p in mlp(MLP_SIZES, seed=0).parameters()]
+
+
+def scratchnet_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                     batch: int = BATCH) -> Callable[[], object]:
     model = mlp(MLP_SIZES, seed=0)
     optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     loss = SoftmaxCrossEntropy()
-    return lambda: train_epoch(model, x, y, order, loss, optimizer, BATCH,
-                               epoch=1, lr_at=lambda step: LR)
+
+    def epoch() -> None:
+        train_epoch(model, x, y, order, loss, optimizer, batch, epoch=1,
+                    lr_at=lambda step: LR)
+
+    epoch.model = model  # type: ignore[attr-defined]
+    return epoch
 
 
-def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray
+def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                     params: list[np.ndarray] | None = None
                      ) -> Callable[[], object]:
-    """The same network as straight-line NumPy: no classes, in-place updates."""
-    rng = np.random.default_rng(0)
-    shapes = list(zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
-    params = []
-    for n_in, n_out in shapes:
-        params.append((rng.standard_normal((n_in, n_out)) * np.sqrt(2 / n_in))
-                      .astype(np.float32))
-        params.append(np.zeros(n_out, np.float32))
+    """The same network as straight-line NumPy: no classes, in-place updates.
+
+    ``params`` (``[W1, b1, W2, b2, W3, b3]``, updated in place) defaults to
+    ``initial_weights()``.
+    """
+    params = initial_weights() if params is None else params
     velocity = [np.zeros_like(p) for p in params]
 
     def epoch() -> None:
@@ -75,9 +85,14 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray
     return epoch
 
 
-def torch_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, threads: int
+def torch_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, threads: int,
+                params: list[np.ndarray] | None = None
                 ) -> Callable[[], object] | None:
-    """The same network in PyTorch on the CPU, or None without torch."""
+    """The same network in PyTorch on the CPU, or None without torch.
+
+    Starts from ``params`` (default ``initial_weights()``); the trained
+    network is the returned function's ``model`` attribute.
+    """
     try:
         import torch
     except ImportError:
@@ -91,16 +106,6 @@ def torch_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, threads: int
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    batches = [torch.from_numpy(order[s:s + BATCH])
-               for s in range(0, len(order), BATCH)]
-
-    def epoch() -> None:
-        for idx in batches:
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xt.index_select(0, idx)), yt.index_select(0, idx))
-            loss.backward()
-            optimizer.step()
-
-    return epoch
+    batches = [order[s:s + BATCH] for s in range(0, len(order), BATCH)]
+    return torch_trainer(model, optimizer, x, y, batches,
+                         initial_weights() if params is None else params)

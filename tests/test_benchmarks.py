@@ -1,0 +1,111 @@
+"""The benchmarks compare like with like: the same network, the same work.
+
+A speed ratio means nothing if the contenders compute different things, so
+these tests check that the bare NumPy loop and the PyTorch models train the
+very network scratchnet trains, and that the FLOP count and the memory probe
+report what they claim. Speed itself is judged by ``python -m benchmarks``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import cnn, mlp
+from benchmarks.common import mlp_matmul_flops
+from benchmarks.memory_probe import peak_rss_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+RNG = np.random.default_rng(0)
+X = RNG.random((600, 784), dtype=np.float32)   # 4 full batches and a partial one
+Y = RNG.integers(0, 10, 600)
+ORDER = RNG.permutation(600)
+
+
+def test_bare_numpy_loop_trains_the_same_network_as_scratchnet():
+    ours = mlp.scratchnet_epoch(X, Y, ORDER)
+    bare_params = mlp.initial_weights()
+    bare = mlp.bare_numpy_epoch(X, Y, ORDER, bare_params)
+    ours()
+    bare()
+    for p, q in zip(ours.model.parameters(), bare_params):
+        np.testing.assert_allclose(p.value, q, rtol=1e-4, atol=1e-6)
+
+
+def test_the_epoch_changes_the_weights():
+    """Guards the test above: an epoch that did nothing would also 'match'."""
+    bare_params = mlp.initial_weights()
+    mlp.bare_numpy_epoch(X, Y, ORDER, bare_params)()
+    moved = [np.abs(p - q).max() for p, q in zip(bare_params, mlp.initial_weights())]
+    assert min(moved) > 1e-4
+
+
+def test_pytorch_mlp_trains_the_same_network_as_scratchnet():
+    torch = pytest.importorskip("torch")
+    ours = mlp.scratchnet_epoch(X, Y, ORDER)
+    theirs = mlp.torch_epoch(X, Y, ORDER, threads=1)
+    ours()
+    theirs()
+    linears = [m for m in theirs.model if isinstance(m, torch.nn.Linear)]
+    params = ours.model.parameters()
+    for layer, w, b in zip(linears, params[::2], params[1::2]):
+        np.testing.assert_allclose(layer.weight.detach().numpy().T, w.value,
+                                   rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(layer.bias.detach().numpy(), b.value,
+                                   rtol=1e-3, atol=1e-5)
+
+
+def test_pytorch_cnn_is_the_same_network_as_scratchnets():
+    torch = pytest.importorskip("torch")
+    ours = cnn.scratchnet_steps(X, Y, ORDER, steps=1)
+    theirs = cnn.torch_steps(X, Y, ORDER, steps=1, threads=1)
+    batch = X[:16]
+    ours.model.eval()
+    with torch.no_grad():
+        expected = theirs.model.eval()(torch.from_numpy(batch)).numpy()
+    np.testing.assert_allclose(ours.model.logits(batch), expected,
+                               rtol=1e-4, atol=1e-4)
+    n_ours = sum(p.size for p in ours.model.parameters())
+    assert n_ours == sum(p.numel() for p in theirs.model.parameters())
+
+
+def test_mlp_flops_count_forward_weight_and_input_gradients():
+    # 4-3-2 on 5 samples: forward 2*5*(4*3 + 3*2) = 180, weight gradients
+    # the same, input gradient only for the second layer: 2*5*3*2 = 60.
+    assert mlp_matmul_flops(5, (4, 3, 2)) == 180 + 180 + 60
+
+
+def test_memory_probe_sees_a_large_allocation():
+    before = peak_rss_bytes()
+    block = np.ones(100 * 2**20 // 8)          # 100 MiB, touched
+    assert block.sum() > 0
+    assert peak_rss_bytes() >= before + 90 * 2**20
+
+
+def test_memory_probe_ignores_a_large_parent():
+    """``ru_maxrss`` would report the parent's size in a child; VmHWM does not."""
+    code = ("import numpy as np, subprocess, sys\n"
+            "big = np.ones(400 * 2**20 // 8)\n"
+            "out = subprocess.run([sys.executable, '-c', "
+            "'from benchmarks.memory_probe import peak_rss_bytes; "
+            "print(peak_rss_bytes())'], capture_output=True, text=True, "
+            "check=True)\n"
+            "print(out.stdout)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    assert int(done.stdout.split()[-1]) < 300 * 2**20
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--threads", "0"], "--threads must be >= 1"),
+    (["--fast"], "unrecognized arguments: --fast"),
+])
+def test_bad_flags_are_refused_with_a_message(flags, message):
+    done = subprocess.run([sys.executable, "-m", "benchmarks", *flags],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert message in done.stderr
