@@ -30,10 +30,13 @@ def test_bare_numpy_loop_trains_the_same_network_as_scratchnet():
     ours = mlp.scratchnet_epoch(X, Y, ORDER)
     bare_params = mlp.initial_weights()
     bare = mlp.bare_numpy_epoch(X, Y, ORDER, bare_params)
-    ours()
-    bare()
+    our_loss, our_accuracy = ours()
+    bare_loss, bare_accuracy = bare()
     for p, q in zip(ours.model.parameters(), bare_params):
         np.testing.assert_allclose(p.value, q, rtol=1e-4, atol=1e-6)
+    # and keeps the same books, so neither loop does work the other skips
+    assert bare_loss == pytest.approx(our_loss, rel=1e-5)
+    assert bare_accuracy == our_accuracy
 
 
 def test_the_epoch_changes_the_weights():

@@ -48,9 +48,10 @@ class Optimizer:
 
     def _decay(self, p: Parameter) -> np.ndarray:
         """The gradient to use: ``p.grad``, plus ``weight_decay * w`` if any."""
+        grad = p.grad
         if self.weight_decay:
-            p.grad += self.weight_decay * p.value
-        return p.grad
+            grad += self.weight_decay * p.value
+        return grad
 
     def hyperparameters(self) -> dict[str, Any]:
         """The settings worth printing (the ones that differ from no-ops)."""
@@ -81,17 +82,17 @@ class SGD(Optimizer):
         self.velocity = [np.zeros_like(p.value) for p in self.params]
 
     def step(self) -> None:
-        mu = self.momentum
+        mu, lr, nesterov = self.momentum, self.lr, self.nesterov
         for p, v in zip(self.params, self.velocity):
-            g = self._decay(p)
+            g = scratch = self._decay(p)
             if mu:
                 v *= mu
                 v += g                 # v = mu v + g
-                if self.nesterov:
+                if nesterov:
                     g += mu * v        # look ahead along the new velocity
                 else:
                     g = v
-            p.value -= np.multiply(g, self.lr, out=p.grad)  # grad as scratch
+            p.value -= np.multiply(g, lr, out=scratch)  # grad as scratch
 
     def hyperparameters(self) -> dict[str, Any]:
         extra = {"momentum": self.momentum} if self.momentum else {}
