@@ -112,3 +112,23 @@ def test_bad_flags_are_refused_with_a_message(flags, message):
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+ISSUE_KEYS = {"ratio_vs_torch", "overhead_vs_bare", "fraction_of_sgemm_peak",
+              "seconds_to_98", "seconds_to_85", "seed_notebook_seconds_to_85",
+              "speedup_to_85", "cnn_ratio_vs_torch",
+              "inference_images_per_second", "memory_ratio"}
+
+
+def test_the_recorded_run_in_the_book_has_every_row_and_its_machine():
+    """The performance chapter plots this file; a run missing a row would
+    break the chapter or, worse, quietly show less than it says."""
+    import json
+
+    run = json.loads((ROOT / "book" / "data" / "benchmark-run.json").read_text())
+    assert ISSUE_KEYS <= run.keys()
+    assert {"book_clean_seconds", "book_cached_seconds"} <= run.keys()
+    assert {"cpu", "cores", "numpy", "blas"} <= run["machine"].keys()
+    assert all(run[key] is not None for key in ISSUE_KEYS), \
+        "record the book's run with PyTorch installed (make bench)"
+    assert "128" in run["fraction_of_sgemm_peak_by_batch"]
