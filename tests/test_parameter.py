@@ -45,3 +45,15 @@ def test_the_gradient_array_is_reused_not_replaced():
         p.zero_grad()
         p.add_matmul(A.T, B)
     assert p.grad is grad
+
+
+def test_add_sum_accumulates_row_sums_and_writes_over_a_stale_gradient():
+    p = Parameter(np.zeros(4, np.float32))
+    p.add_sum(B)
+    p.add_sum(B)
+    np.testing.assert_allclose(p.grad, 2 * B.sum(axis=0), rtol=1e-6)
+    grad = p.grad
+    p.zero_grad()
+    p.add_sum(3 * B)                            # written over, not added
+    np.testing.assert_allclose(p.grad, 3 * B.sum(axis=0), rtol=1e-6)
+    assert p.grad is grad

@@ -183,7 +183,7 @@ class Conv2D(Layer):
         g_mat = g.reshape(-1, self.out_channels)    # (N Ho Wo, C_out)
         dw = cols.T @ g_mat                         # dL/dW = cols^T G
         self.W.grad += dw.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1)
-        self.b.grad += g_mat.sum(axis=0)            # b is in every pixel
+        self.b.add_sum(g_mat)                       # b is in every pixel
         if not input_grad:
             return None
         dx = col2im_matmul(g_mat.reshape(g.shape), self.W.value, shape, s)

@@ -146,7 +146,7 @@ class Linear(Layer):
         self._check_grad(grad_out, None if x is None else
                          (len(x), self.out_features))
         self.W.add_matmul(x.T, grad_out)       # dL/dW = x^T dL/dy
-        self.b.grad += grad_out.sum(axis=0)    # b is added to every row
+        self.b.add_sum(grad_out)               # b is added to every row
         return grad_out @ self.W.value.T if input_grad else None  # dL/dy W^T
 
     def parameters(self) -> list[Parameter]:

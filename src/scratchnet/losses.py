@@ -52,12 +52,12 @@ class SoftmaxCrossEntropy:
         _check_logits("SoftmaxCrossEntropy", logits)
         labels = check_labels(labels, *logits.shape)
         shifted = logits - logits.max(axis=1, keepdims=True)
-        probs = np.exp(shifted)
+        # -log softmax(z)[label] = log(sum_j exp(z_j)) - z_label (shifted)
+        picked = shifted[np.arange(len(labels)), labels]
+        probs = np.exp(shifted, out=shifted)      # shifted is not needed again
         total = probs.sum(axis=1, keepdims=True)
         probs /= total                            # softmax, computed once
         self._probs, self._labels = probs, labels
-        # -log softmax(z)[label] = log(sum_j exp(z_j)) - z_label (shifted)
-        picked = shifted[np.arange(len(labels)), labels]
         return float(np.log(total).sum() - picked.sum()) / len(labels)
 
     def backward(self) -> np.ndarray:

@@ -51,6 +51,16 @@ class Parameter:
         else:
             self._grad += a @ b
 
+    def add_sum(self, a: np.ndarray, axis: int = 0) -> None:
+        """``grad += a.sum(axis)``, the shape of every bias gradient: a bias
+        is added to every row, so its gradient sums over them. Like
+        ``add_matmul``, it writes straight into a stale ``grad``."""
+        if self._stale:
+            a.sum(axis=axis, out=self._grad)
+            self._stale = False
+        else:
+            self._grad += a.sum(axis=axis)
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.value.shape
@@ -65,7 +75,7 @@ class Parameter:
 
     def zero_grad(self) -> None:
         """Reset the gradient to zero, lazily: the array is cleared only if
-        it is read before ``add_matmul`` overwrites it."""
+        it is read before ``add_matmul`` or ``add_sum`` overwrites it."""
         self._stale = True
 
     def __repr__(self) -> str:
