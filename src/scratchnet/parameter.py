@@ -51,15 +51,15 @@ class Parameter:
         else:
             self._grad += a @ b
 
-    def add_sum(self, a: np.ndarray, axis: int = 0) -> None:
-        """``grad += a.sum(axis)``, the shape of every bias gradient: a bias
-        is added to every row, so its gradient sums over them. Like
+    def add_sum(self, a: np.ndarray) -> None:
+        """``grad += a.sum(axis=0)``, the shape of every bias gradient: a
+        bias is added to every row, so its gradient sums over them. Like
         ``add_matmul``, it writes straight into a stale ``grad``."""
         if self._stale:
-            a.sum(axis=axis, out=self._grad)
+            a.sum(axis=0, out=self._grad)
             self._stale = False
         else:
-            self._grad += a.sum(axis=axis)
+            self._grad += a.sum(axis=0)
 
     @property
     def shape(self) -> tuple[int, ...]:
