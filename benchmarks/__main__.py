@@ -70,7 +70,7 @@ def run(quick: bool, threads: int, output: Path | None = None
     so the book being built (whose Performance chapter reads it) and a
     failure in that last row both find the other rows already saved."""
     results: dict = {"machine": machine(), "threads": threads, "quick": quick,
-                     "date": time.strftime("%Y-%m-%d")}
+                     "date": time.strftime("%Y-%m-%d"), "targets": TARGETS}
     notes: dict = {}
     d = mnist()
     repeats = 2 if quick else 3

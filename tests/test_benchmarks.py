@@ -8,6 +8,7 @@ report what they claim. Speed itself is judged by ``python -m benchmarks``.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 from benchmarks import cnn, mlp
+from benchmarks.__main__ import TARGETS
 from benchmarks.common import mlp_matmul_flops
 from benchmarks.memory_probe import peak_rss_bytes
 
@@ -123,8 +125,6 @@ ISSUE_KEYS = {"ratio_vs_torch", "overhead_vs_bare", "fraction_of_sgemm_peak",
 def test_the_recorded_run_in_the_book_has_every_row_and_its_machine():
     """The performance chapter plots this file; a run missing a row would
     break the chapter or, worse, quietly show less than it says."""
-    import json
-
     run = json.loads((ROOT / "book" / "data" / "benchmark-run.json").read_text())
     assert ISSUE_KEYS <= run.keys()
     assert {"book_clean_seconds", "book_cached_seconds"} <= run.keys()
@@ -132,3 +132,5 @@ def test_the_recorded_run_in_the_book_has_every_row_and_its_machine():
     assert all(run[key] is not None for key in ISSUE_KEYS), \
         "record the book's run with PyTorch installed (make bench)"
     assert "128" in run["fraction_of_sgemm_peak_by_batch"]
+    assert run["targets"] == {key: list(target) for key, target in TARGETS.items()}, \
+        "the targets changed since the book's run was recorded: rerun make bench"
