@@ -84,6 +84,22 @@ def test_conv_gradients_hold_for_random_shapes(n, cin, cout, k, stride, pad, h, 
     assert check_layer(layer, x, seed=seed).ok
 
 
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_im2col_rows_are_the_patches_in_output_pixel_order(channels, stride):
+    # One channel takes a faster, transposed route; both must give the same
+    # matrix: row (n, i, j) is the patch under output pixel (i, j), ravelled
+    # as (u, v, c).
+    x = RNG.standard_normal((2, 7, 6, channels)).astype(np.float32)
+    cols = im2col(x, 3, 2, stride)
+    ho, wo = output_size(7, 3, stride), output_size(6, 2, stride)
+    expected = np.stack([
+        x[n, stride * i:stride * i + 3, stride * j:stride * j + 2].ravel()
+        for n in range(2) for i in range(ho) for j in range(wo)])
+    np.testing.assert_array_equal(cols, expected)
+    assert cols.dtype == np.float32
+
+
 def test_col2im_is_the_adjoint_of_im2col():
     # <im2col(x) W, g> == <x, col2im(g W^T)> for every x and g: the identity
     # that makes col2im the right backward pass for im2col.
