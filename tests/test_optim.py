@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from scratchnet.optim import (
-    SCHEDULES, SGD, Adam, AdamW, cosine_decay, linear_warmup, step_decay, warmup,
+    FLUSH_BELOW, SCHEDULES, SGD, Adam, AdamW, cosine_decay, flush_tiny,
+    linear_warmup, step_decay, warmup,
 )
 from scratchnet.parameter import Parameter
 
@@ -52,6 +53,37 @@ def test_nesterov_steps_along_the_gradient_plus_the_new_velocity():
     expected = W0 - lr * (G1 + mu * v1) - lr * (G2 + mu * v2)
     opt = SGD([p], lr, momentum=mu, nesterov=True)
     np.testing.assert_allclose(_steps(opt, p, [G1, G2]), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.05, momentum=0.9),
+    lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    lambda ps: Adam(ps, lr=1e-3), lambda ps: AdamW(ps, lr=1e-3),
+], ids=["momentum", "nesterov", "adam", "adamw"])
+def test_optimizer_state_never_decays_into_slow_subnormal_floats(make):
+    # One real gradient, then 2,000 zero ones, as for a pixel that is blank
+    # in every later batch: the state decays geometrically, past 1e-38
+    # after about 800 steps with momentum 0.9, unless it is flushed first.
+    p = _param()
+    opt = make([p])
+    state = opt.velocity if isinstance(opt, SGD) else opt.m
+    _steps(opt, p, [G1])
+    tiny = np.finfo(np.float32).tiny
+    for step in range(2000):
+        _steps(opt, p, [np.zeros_like(G1)])
+        for s in state:
+            subnormal = (s != 0) & (np.abs(s) < tiny)
+            assert not subnormal.any(), f"step {step}: {s}"
+    assert all(np.all(s == 0) for s in state)     # flushed, not stuck
+    assert np.all(np.isfinite(p.value))
+
+
+def test_flush_tiny_zeroes_only_what_is_below_the_bound():
+    a = np.array([1e-3, -1e-20, FLUSH_BELOW / 2, -FLUSH_BELOW / 3, 1e-40, 0.0],
+                 np.float32)
+    flush_tiny([a])
+    np.testing.assert_array_equal(a, np.array([1e-3, -1e-20, 0, 0, 0, 0],
+                                              np.float32))
 
 
 def test_weight_decay_adds_decay_times_w_to_the_gradient():

@@ -24,6 +24,27 @@ import numpy as np
 from scratchnet.parameter import Parameter
 
 
+FLUSH_BELOW = 2.0 ** -100
+"""Optimizer state smaller than this (about 8e-31) is set to zero."""
+FLUSH_EVERY = 32
+"""Steps between two sweeps of ``flush_tiny`` over the optimizer state."""
+
+
+def flush_tiny(arrays: Iterable[np.ndarray]) -> None:
+    """Set the entries of each array below ``FLUSH_BELOW`` in size to zero.
+
+    A velocity whose gradient stays zero (a pixel blank in every image of
+    the batches, a unit that died) decays geometrically, and a few hundred
+    steps later reaches the *subnormal* floats below 1.2e-38, which CPUs
+    handle in slow microcode: left alone, they slowed an MLP epoch by 15%.
+    Compiled frameworks switch them off in hardware (flush-to-zero); NumPy
+    cannot, so the optimizers do it by hand, well before a value gets
+    there. A step of ``lr * 8e-31`` moves no float32 weight anyway.
+    """
+    for a in arrays:
+        a[np.abs(a) < FLUSH_BELOW] = 0
+
+
 class Optimizer:
     """Base class: holds the parameters and the learning rate ``lr``."""
 
@@ -38,9 +59,16 @@ class Optimizer:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.lr = float(lr)
         self.weight_decay = float(weight_decay)
+        self._steps = 0
 
     def step(self) -> None:
         raise NotImplementedError
+
+    def _flush_now(self, state: list[np.ndarray]) -> None:
+        """Count a step; every ``FLUSH_EVERY`` steps, ``flush_tiny(state)``."""
+        self._steps += 1
+        if self._steps % FLUSH_EVERY == 0:
+            flush_tiny(state)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -93,6 +121,8 @@ class SGD(Optimizer):
                 else:
                     g = v
             p.value -= np.multiply(g, lr, out=scratch)  # grad as scratch
+        if mu:
+            self._flush_now(self.velocity)
 
     def hyperparameters(self) -> dict[str, Any]:
         extra = {"momentum": self.momentum} if self.momentum else {}
@@ -136,6 +166,7 @@ class Adam(Optimizer):
             s += eps
             np.divide(m, s, out=s)
             p.value -= np.multiply(s, step_size, out=s)
+        self._flush_now(self.m + self.v)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}
