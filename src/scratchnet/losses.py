@@ -64,9 +64,9 @@ class SoftmaxCrossEntropy:
         """``(softmax - one_hot) / batch``, shape ``(batch, n_classes)``."""
         if self._probs is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward() called before forward()")
-        grad = self._probs.copy()
-        grad[np.arange(len(grad)), self._labels] -= 1
-        grad /= len(grad)
+        n = len(self._probs)
+        grad = self._probs / n      # a new array: forward's probs stay intact
+        grad[np.arange(n), self._labels] -= 1 / n
         return grad
 
     __call__ = forward
