@@ -45,10 +45,17 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
 
 def interleaved(contenders: dict[str, Callable[[], object]],
                 repeats: int) -> dict[str, float]:
-    """Best time of each contender, taking turns so load hits all alike."""
+    """Best time of each contender, taking turns so load hits all alike.
+
+    Every other round runs them in reverse order, so no contender always
+    follows the same one (and inherits its warm caches or its spinning
+    threads).
+    """
     times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, fn in contenders.items():
+    names = list(contenders)
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            fn = contenders[name]
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)

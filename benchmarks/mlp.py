@@ -13,7 +13,7 @@ import numpy as np
 
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import mlp
-from scratchnet.optim import SGD
+from scratchnet.optim import FLUSH_EVERY, SGD, flush_tiny
 from scratchnet.train import train_epoch
 
 from .common import BATCH, MLP_SIZES, torch_trainer
@@ -46,15 +46,18 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
     """The same network as straight-line NumPy: no classes, in-place updates.
 
     It keeps the same books as ``train_epoch`` (the epoch's mean loss and
-    accuracy, which ``fit`` reports), so the two loops do the same work and
-    their ratio is the cost of the classes alone. ``params``
+    accuracy, which ``fit`` reports) and updates the weights with the same
+    rule in the same NumPy sweeps as ``SGD.step``, so the two loops do the
+    same work and their ratio is the cost of the classes alone. ``params``
     (``[W1, b1, W2, b2, W3, b3]``, updated in place) defaults to
     ``initial_weights()``.
     """
     params = initial_weights() if params is None else params
     velocity = [np.zeros_like(p) for p in params]
+    steps = 0
 
     def epoch() -> tuple[float, float]:
+        nonlocal steps
         w1, b1, w2, b2, w3, b3 = params
         loss_sum, correct = 0.0, 0
         for start in range(0, len(order), BATCH):
@@ -85,10 +88,12 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
             grads = (xb.T @ g1, g1.sum(0), h1.T @ g2, g2.sum(0),
                      h2.T @ z, z.sum(0))
             for p, v, g in zip(params, velocity, grads):
-                v *= MOMENTUM
-                g *= LR
-                v -= g
-                p += v
+                v *= MOMENTUM          # v = mu v + g, w -= lr v: the
+                v += g                 # book's eq-tr-momentum, the same
+                p -= np.multiply(v, LR, out=g)  # sweeps as SGD.step
+            steps += 1
+            if steps % FLUSH_EVERY == 0:   # as SGD.step: no subnormals
+                flush_tiny(velocity)
         return loss_sum / len(order), correct / len(order)
 
     return epoch
