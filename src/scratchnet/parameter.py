@@ -52,12 +52,14 @@ class Parameter:
             self._grad += a @ b
 
     def add_sum(self, a: np.ndarray) -> None:
-        """``grad += a.sum(axis=0)`` for a 2-D ``a``, the shape of every bias
-        gradient: a bias is added to every row, so its gradient sums over
-        them. The sum is computed as ``ones @ a``, which BLAS does several
-        times faster than NumPy's column sums for a tall ``a`` (a conv
-        layer's ``(batch * pixels, channels)`` gradient)."""
-        self.add_matmul(np.ones(len(a), dtype=a.dtype), a)
+        """``grad += a.sum(axis=0)``, the shape of every bias gradient: a
+        bias is added to every row, so its gradient sums over them. Like
+        ``add_matmul``, it writes straight into a stale ``grad``."""
+        if self._stale:
+            a.sum(axis=0, out=self._grad)
+            self._stale = False
+        else:
+            self._grad += a.sum(axis=0)
 
     @property
     def shape(self) -> tuple[int, ...]:
