@@ -88,14 +88,14 @@ def test_conv_gradients_hold_for_random_shapes(n, cin, cout, k, stride, pad, h, 
 @pytest.mark.parametrize("stride", [1, 2])
 def test_im2col_rows_are_the_patches_in_output_pixel_order(channels, stride):
     # One channel takes a faster, transposed route; both must give the same
-    # matrix: row (n, i, j) is the patch under output pixel (i, j), ravelled
-    # as (u, v, c).
-    x = RNG.standard_normal((2, 7, 6, channels)).astype(np.float32)
+    # matrix: row (i, j, n) is the patch of image n under output pixel
+    # (i, j), ravelled as (u, v, c).
+    x = RNG.standard_normal((7, 6, 2, channels)).astype(np.float32)  # HWNC
     cols = im2col(x, 3, 2, stride)
     ho, wo = output_size(7, 3, stride), output_size(6, 2, stride)
     expected = np.stack([
-        x[n, stride * i:stride * i + 3, stride * j:stride * j + 2].ravel()
-        for n in range(2) for i in range(ho) for j in range(wo)])
+        x[stride * i:stride * i + 3, stride * j:stride * j + 2, n].ravel()
+        for i in range(ho) for j in range(wo) for n in range(2)])
     np.testing.assert_array_equal(cols, expected)
     assert cols.dtype == np.float32
 
@@ -103,13 +103,13 @@ def test_im2col_rows_are_the_patches_in_output_pixel_order(channels, stride):
 def test_col2im_is_the_adjoint_of_im2col():
     # <im2col(x) W, g> == <x, col2im(g W^T)> for every x and g: the identity
     # that makes col2im the right backward pass for im2col.
-    x = RNG.standard_normal((2, 7, 6, 3))                    # (N, H, W, C)
+    x = RNG.standard_normal((7, 6, 2, 3))                    # (H, W, N, C)
     W = RNG.standard_normal((4, 3, 3, 2))                    # (O, C, kh, kw)
     for stride in (1, 2):
         cols = im2col(x, 3, 2, stride)
         w_mat = W.transpose(2, 3, 1, 0).reshape(-1, 4)
-        g = RNG.standard_normal((2, output_size(7, 3, stride),
-                                 output_size(6, 2, stride), 4))
+        g = RNG.standard_normal((output_size(7, 3, stride),
+                                 output_size(6, 2, stride), 2, 4))
         lhs = np.sum((cols @ w_mat) * g.reshape(-1, 4))
         rhs = np.sum(x * col2im_matmul(g, W, x.shape, stride))
         assert lhs == pytest.approx(rhs, rel=1e-10)
