@@ -74,9 +74,10 @@ def run(quick: bool, threads: int, output: Path | None = None
     notes: dict = {}
     d = mnist()
     repeats = 2 if quick else 3
-    # The head-to-head rows are short, so they take more turns: their
-    # ratios are the targets, and the best of more runs is steadier.
-    turns = 2 * repeats
+    # The head-to-head rows are short, so they take many turns: their
+    # ratios are the targets, and on a shared machine the best of many
+    # short runs is far steadier than the best of a few long ones.
+    turns = 6 if quick else 10
     order = np.random.default_rng(0).permutation(len(d.x_train))
 
     print("mlp epoch: scratchnet, bare NumPy, PyTorch ...", file=sys.stderr)
@@ -138,7 +139,7 @@ def run(quick: bool, threads: int, output: Path | None = None
     results["memory_ratio"] = memory["peak_rss_bytes"] / memory["needed_bytes"]
 
     print("cnn: scratchnet, PyTorch ...", file=sys.stderr)
-    steps = 15 if quick else 60
+    steps = 15 if quick else 30
     images = steps * cnn.RECIPE.batch_size
     contenders = {"scratchnet": cnn.scratchnet_steps(d.x_train, d.y_train,
                                                      order, steps)}
@@ -149,7 +150,7 @@ def run(quick: bool, threads: int, output: Path | None = None
         notes["cnn_ratio_vs_torch"] = "  (PyTorch not installed: row skipped)"
     for fn in contenders.values():
         fn()  # warm up: first-call allocations, thread pools
-    seconds = interleaved(contenders, turns)
+    seconds = interleaved(contenders, 2 * turns)
     results["cnn_images_per_second"] = images / seconds["scratchnet"]
     results["torch_cnn_images_per_second"] = (
         images / seconds["torch"] if "torch" in seconds else None)
