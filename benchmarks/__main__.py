@@ -84,6 +84,7 @@ def run(quick: bool, threads: int, output: Path | None = None
     contenders = {
         "scratchnet": mlp.scratchnet_epoch(d.x_train, d.y_train, order),
         "bare": mlp.bare_numpy_epoch(d.x_train, d.y_train, order),
+        "products": mlp.products_epoch(d.x_train),
     }
     torch_fn = mlp.torch_epoch(d.x_train, d.y_train, order, threads)
     if torch_fn is not None:
@@ -97,6 +98,9 @@ def run(quick: bool, threads: int, output: Path | None = None
     results["ratio_vs_torch"] = (epoch["scratchnet"] / epoch["torch"]
                                  if "torch" in epoch else None)
     results["overhead_vs_bare"] = epoch["scratchnet"] / epoch["bare"]
+    # With no classes at all: how close plain NumPy gets to PyTorch here.
+    results["bare_ratio_vs_torch"] = (epoch["bare"] / epoch["torch"]
+                                      if "torch" in epoch else None)
 
     print("sgemm peak ...", file=sys.stderr)
     peak = system.sgemm_gflops()
@@ -104,6 +108,8 @@ def run(quick: bool, threads: int, output: Path | None = None
     results["sgemm_gflops"] = peak
     results["training_gflops"] = achieved
     results["fraction_of_sgemm_peak"] = achieved / peak
+    results["products_fraction_of_sgemm_peak"] = (
+        mlp_matmul_flops(len(d.x_train)) / epoch["products"] / 1e9 / peak)
 
     print("fraction of peak by batch size ...", file=sys.stderr)
     flops = mlp_matmul_flops(len(d.x_train))

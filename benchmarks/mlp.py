@@ -99,6 +99,34 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
     return epoch
 
 
+def products_epoch(x: np.ndarray, batch: int = BATCH) -> Callable[[], object]:
+    """Only the eight matrix products of each step of an epoch, nothing else.
+
+    The same shapes and the same FLOPs as a training epoch (on contiguous
+    batches of real images and fixed activations), so the fraction of the
+    peak it reaches is a ceiling for any MLP that calls the same BLAS at
+    this batch size.
+    """
+    w1, _, w2, _, w3, _ = initial_weights()
+    rng = np.random.default_rng(0)
+    h1, g1 = (rng.random((batch, MLP_SIZES[1]), dtype=np.float32)
+              for _ in range(2))
+    h2, g2 = (rng.random((batch, MLP_SIZES[2]), dtype=np.float32)
+              for _ in range(2))
+    g3 = rng.random((batch, MLP_SIZES[3]), dtype=np.float32)
+
+    def epoch() -> None:
+        for start in range(0, len(x), batch):
+            n = min(batch, len(x) - start)
+            xb = x[start:start + n]
+            xb @ w1, h1[:n] @ w2, h2[:n] @ w3                  # forward
+            h2[:n].T @ g3[:n], g3[:n] @ w3.T                   # layer 3
+            h1[:n].T @ g2[:n], g2[:n] @ w2.T                   # layer 2
+            xb.T @ g1[:n]                                      # layer 1: dW
+
+    return epoch
+
+
 def torch_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray, threads: int,
                 params: list[np.ndarray] | None = None
                 ) -> Callable[[], object] | None:

@@ -41,6 +41,12 @@ def test_bare_numpy_loop_trains_the_same_network_as_scratchnet():
     assert bare_accuracy == our_accuracy
 
 
+def test_the_products_only_epoch_runs_every_batch_shape_of_a_real_epoch():
+    # 600 rows: four full batches and a partial one of 88, whose shapes
+    # must line up too; the ceiling it measures is only as real as that.
+    assert mlp.products_epoch(X)() is None
+
+
 def test_the_epoch_changes_the_weights():
     """Guards the test above: an epoch that did nothing would also 'match'."""
     bare_params = mlp.initial_weights()
@@ -127,6 +133,8 @@ def test_the_recorded_run_in_the_book_has_every_row_and_its_machine():
     break the chapter or, worse, quietly show less than it says."""
     run = json.loads((ROOT / "book" / "data" / "benchmark-run.json").read_text())
     assert ISSUE_KEYS <= run.keys()
+    # the floors the chapter compares two of the targets with
+    assert {"bare_ratio_vs_torch", "products_fraction_of_sgemm_peak"} <= run.keys()
     assert {"book_clean_seconds", "book_cached_seconds"} <= run.keys()
     assert {"cpu", "cores", "numpy", "blas"} <= run["machine"].keys()
     assert all(run[key] is not None for key in ISSUE_KEYS), \
