@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks import cnn, mlp
 from benchmarks.__main__ import TARGETS
-from benchmarks.common import mlp_matmul_flops
+from benchmarks.common import Turns, interleaved, mlp_matmul_flops
 from benchmarks.memory_probe import peak_rss_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +45,28 @@ def test_the_products_only_epoch_runs_every_batch_shape_of_a_real_epoch():
     # 600 rows: four full batches and a partial one of 88, whose shapes
     # must line up too; the ceiling it measures is only as real as that.
     assert mlp.products_epoch(X)() is None
+
+
+def test_ratios_pair_runs_of_the_same_round_and_take_the_median():
+    # Round 2 hit both contenders with a slow spell, round 3 only b's run
+    # was lucky: the median of the per-round ratios ignores both, while the
+    # ratio of the two best times would report 2.2.
+    turns = Turns({"a": [1.1, 2.2, 1.1], "b": [1.0, 2.0, 0.5]})
+    assert turns.ratio("a", "b") == pytest.approx(1.1)
+    assert turns.best("b") == 0.5
+
+
+def test_every_round_runs_each_contender_once_in_a_seeded_shuffled_order():
+    calls = []
+    contenders = {name: (lambda name=name: calls.append(name)) for name in "abcd"}
+    turns = interleaved(contenders, 6)
+    rounds = [calls[i:i + 4] for i in range(0, len(calls), 4)]
+    assert all(sorted(r) == list("abcd") for r in rounds)
+    assert len({tuple(r) for r in rounds}) > 1          # not a fixed order
+    assert all(len(t) == 6 for t in turns.seconds.values())
+    again = []
+    interleaved({n: (lambda n=n: again.append(n)) for n in "abcd"}, 6)
+    assert again == calls                               # the same every run
 
 
 def test_the_epoch_changes_the_weights():
