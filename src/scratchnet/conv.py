@@ -10,8 +10,8 @@ them, e.g. 25, never one per pixel).
 
 Inside, images are stored ``(H, W, N, C)``: batch and channels last. Every
 pixel position then holds the values of the whole batch in one contiguous
-run of ``N * C`` floats, so the strided slices of im2col, col2im and
-max-pooling are long runs that NumPy copies at full speed, while the NCHW
+run of ``N * C`` floats, so the strided slices of col2im and max pooling
+are long runs that NumPy works through at full speed, while the NCHW
 arrays the layers hand out are views of that memory.
 
 Readable first, but fast enough to train a 99% MNIST CNN in minutes on a CPU.

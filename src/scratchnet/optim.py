@@ -36,7 +36,8 @@ def flush_tiny(arrays: Iterable[np.ndarray]) -> None:
     A velocity whose gradient stays zero (a pixel blank in every image of
     the batches, a unit that died) decays geometrically, and a few hundred
     steps later reaches the *subnormal* floats below 1.2e-38, which CPUs
-    handle in slow microcode: left alone, they slowed an MLP epoch by 15%.
+    handle in slow microcode: left alone, they made every epoch of an MLP
+    slower than the one before.
     Compiled frameworks switch them off in hardware (flush-to-zero); NumPy
     cannot, so the optimizers do it by hand, well before a value gets
     there. A step of ``lr * 8e-31`` moves no float32 weight anyway.
