@@ -157,6 +157,9 @@ def test_the_recorded_run_in_the_book_has_every_row_and_its_machine():
     assert ISSUE_KEYS <= run.keys()
     # the floors the chapter compares two of the targets with
     assert {"bare_ratio_vs_torch", "products_fraction_of_sgemm_peak"} <= run.keys()
+    # and every turn of the MLP row, which the chapter plots
+    assert {"scratchnet", "bare", "products", "torch"} <= \
+        run["mlp_quarter_epoch_seconds"].keys()
     assert {"book_clean_seconds", "book_cached_seconds"} <= run.keys()
     assert {"cpu", "cores", "numpy", "blas"} <= run["machine"].keys()
     assert all(run[key] is not None for key in ISSUE_KEYS), \
