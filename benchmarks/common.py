@@ -34,16 +34,6 @@ def mnist() -> MNIST:
                  data.preprocess(x_te), y_te.astype(np.int64))
 
 
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    """The fastest of ``repeats`` runs: noise only ever adds time."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 @dataclass(frozen=True)
 class Turns:
     """Seconds of every run of each contender, round by round."""
@@ -57,9 +47,9 @@ class Turns:
     def ratio(self, a: str, b: str) -> float:
         """Median over the rounds of ``a``'s time over ``b``'s.
 
-        Within a round the two ran back to back, so a slow spell of the
-        machine slows both and cancels out of their ratio; the median
-        drops the rounds where it did not. Dividing the two best times
+        Within a round the two ran close together in time, so a slow
+        spell of the machine slows both and cancels out of their ratio;
+        the median drops the rounds where it did not. Dividing the two best times
         instead mixes runs from different spells.
         """
         return float(np.median(np.divide(self.seconds[a], self.seconds[b])))
