@@ -76,8 +76,8 @@ def run(quick: bool, threads: int, output: Path | None = None
     d = mnist()
     repeats = 2 if quick else 3
     # The head-to-head rows are short, so they take many turns: their
-    # ratios are the targets, and on a shared machine the best of many
-    # short runs is far steadier than the best of a few long ones.
+    # ratios are the targets, and on a shared machine the median of many
+    # same-round pairs is far steadier than a few long runs.
     turns = 4 if quick else 8
     order = np.random.default_rng(0).permutation(len(d.x_train))
 
