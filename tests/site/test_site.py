@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from site_helpers import SCREENSHOTS, toc_files
+from site_helpers import ROOT, SCREENSHOTS, toc_files
 
 pytestmark = pytest.mark.site
 
@@ -75,6 +75,19 @@ def test_page_shows_no_unrendered_markup(site: Path, name: str) -> None:
     body = html.split('<article', 1)[-1]
     leftover = re.findall(r"\{(?:glue|eq|doc|cite|numref|ref)[:}][^<]{0,40}", body)
     assert not leftover, f"{name}: unrendered markup {leftover[:3]}"
+
+
+def test_no_page_shows_a_path_of_the_machine_that_built_it(site: Path) -> None:
+    """A reader's machine has neither the build's checkout nor its home."""
+    machine = [str(ROOT), str(Path.home()) + "/"]
+    found = []
+    for page in sorted(site.rglob("*")):
+        if page.suffix not in {".html", ".ipynb", ".md", ".json", ".txt"}:
+            continue
+        text = page.read_text(encoding="utf-8", errors="replace")
+        found += [f"{page.relative_to(site)}: {path}" for path in machine
+                  if path in text]
+    assert not found, "pages show build-machine paths:\n" + "\n".join(found)
 
 
 def test_internal_links_and_images_resolve(site: Path) -> None:
