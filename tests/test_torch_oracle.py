@@ -13,8 +13,17 @@ import numpy as np
 import pytest
 
 from scratchnet import (
-    SGD, Adam, AdamW, Conv2D, LeakyReLU, Linear, MaxPool2D, ReLU, Sigmoid,
-    SoftmaxCrossEntropy, Tanh,
+    SGD,
+    Adam,
+    AdamW,
+    Conv2D,
+    LeakyReLU,
+    Linear,
+    MaxPool2D,
+    ReLU,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
 )
 from scratchnet.parameter import Parameter
 
