@@ -18,6 +18,10 @@ from site_helpers import ROOT, SCREENSHOTS, toc_files
 
 pytestmark = pytest.mark.site
 
+# Resolves once MathJax has typeset the page (at once on a page without it).
+MATH_TYPESET = ("window.MathJax && MathJax.startup && MathJax.startup.promise"
+                " ? MathJax.startup.promise.then(() => true) : true")
+
 
 class _PageParser(HTMLParser):
     """Collect links, image sources, element ids and CSS classes of a page."""
@@ -120,16 +124,18 @@ def test_every_page_opens_in_a_browser_without_console_errors(
     problems = []
     for name in toc_files():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
         errors: list[str] = []
         page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
         page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
         page.on("response", lambda r, e=errors: r.status >= 400
                 and e.append(f"HTTP {r.status} for {r.url}"))
-        response = page.goto(f"{server}/{name}.html", wait_until="networkidle")
+        response = page.goto(f"{server}/{name}.html", wait_until="load")
+        page.evaluate(MATH_TYPESET)          # the equations, once drawn
         if response is None or response.status != 200:
             problems.append(f"{name}: HTTP {response and response.status}")
         shot = SCREENSHOTS / f"{Path(name).name}.png"
-        page.screenshot(path=str(shot), full_page=True)
+        page.screenshot(path=str(shot), full_page=True, timeout=60_000)
         problems += [f"{name}: {e}" for e in errors]
         page.close()
     assert not problems, "\n".join(problems)
