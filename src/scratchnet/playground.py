@@ -40,23 +40,35 @@ OPTIMIZERS: dict[str, dict[str, float]] = {
 """The page's optimizers with the settings their reference runs use."""
 
 
+def split(name: str, n_train: int = 400, n_test: int = 200, seed: int = 0
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The data set ``name`` as the page has it: ``x_train, y_train, x_test, y_test``.
+
+    One draw of ``n_train + n_test`` points, split in two (the rows are
+    already shuffled); ``x`` float64 ``(n, 2)``, holding toy's float32 values
+    exactly, and ``y`` int64 ``(n,)``.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"data set must be one of {sorted(DATASETS)}, got {name!r}")
+    x, y = DATASETS[name][1](n_train + n_test, seed=seed)
+    x = x.astype(np.float64)
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
 def datasets(n_train: int = 400, n_test: int = 200,
              seed: int = 0) -> dict[str, Any]:
-    """Every data set, split into ``n_train`` training and ``n_test`` held-out points.
+    """Every data set of ``split``, as JSON-able lists for the page.
 
-    One draw of ``n_train + n_test`` points per set, split in two (the rows
-    are already shuffled). Coordinates are the float32 values of ``toy``,
-    written as the float64 numbers they are exactly, so JSON carries them
-    to the browser without rounding.
+    float64 numbers that are float32 values exactly reach the browser
+    through JSON without rounding.
     """
     out: dict[str, Any] = {}
-    for name, (label, make) in DATASETS.items():
-        x, y = make(n_train + n_test, seed=seed)
-        x = x.astype(np.float64)
+    for name, (label, _) in DATASETS.items():
+        x_tr, y_tr, x_te, y_te = split(name, n_train, n_test, seed)
         out[name] = {
             "label": label,
-            "train": {"x": x[:n_train].tolist(), "y": y[:n_train].tolist()},
-            "test": {"x": x[n_train:].tolist(), "y": y[n_train:].tolist()},
+            "train": {"x": x_tr.tolist(), "y": y_tr.tolist()},
+            "test": {"x": x_te.tolist(), "y": y_te.tolist()},
         }
     return out
 
