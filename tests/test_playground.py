@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -37,7 +38,7 @@ def test_a_trajectory_is_float64_deterministic_and_moves():
     assert a == b
     assert len(a["loss"]) == len(a["params"]) == len(a["batches"]) == 5
     sizes = a["sizes"]
-    shapes = [n for i, o in zip(sizes[:-1], sizes[1:]) for n in (i * o, o)]
+    shapes = [n for i, o in itertools.pairwise(sizes) for n in (i * o, o)]
     assert [len(p) for p in a["initial"]] == shapes
     assert a["params"][-1] != a["initial"]
     json.dumps(a, allow_nan=False)          # plain JSON numbers only

@@ -67,7 +67,7 @@ def shown(page) -> dict[str, str]:
 def printed_by_the_cell(page) -> dict[str, float]:
     """The values the chapter's executed cell printed, from the built page."""
     text = page.locator(".cell_output pre", has_text="dL/dx =").first.inner_text()
-    values = dict(re.findall(r"^\s*(\S+) = \s*(-?\d+\.\d+)\s*$", text, re.M))
+    values = dict(re.findall(r"^\s*(\S+) = \s*(-?\d+\.\d+)\s*$", text, re.MULTILINE))
     assert set(values) == set(NAMES), text
     return {k: float(v) for k, v in values.items()}
 
