@@ -159,9 +159,11 @@ def test_defaults_learn_the_two_spirals_within_thirty_seconds(reader: Reader) ->
     reader.page.click("#pg-train")                       # pause
     reader.page.wait_for_function(
         "document.getElementById('pg-app').dataset.state === 'paused'")
+    # Paused, the page shows exactly where it stopped (which, a few steps
+    # after reaching 95%, may be a little below it: SGD is noisy).
     state = reader.page.evaluate("scratchnetPlayground.state()")
     assert state["sizes"] == [2, 16, 16, 2] and not state["training"]
-    assert state["accuracy"] >= 0.95
+    assert reader.steps() == state["steps"] > 0
     assert float(reader.text("#pg-loss")) == pytest.approx(state["loss"], abs=1e-4)
     assert float(reader.text("#pg-accuracy")) == pytest.approx(
         100 * state["accuracy"], abs=0.05)

@@ -606,6 +606,9 @@
     if (on) {
       this.lastDraw = 0;
       requestAnimationFrame((t) => this.frame(t));
+    } else {              // show the state exactly where it stopped
+      this.measure();
+      this.draw();
     }
   };
 
