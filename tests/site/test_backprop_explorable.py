@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from scratchnet import functional as F
-from site_helpers import SCREENSHOTS, toc_files
+from site_helpers import SCREENSHOTS, built_page, watch_errors
 
 pytestmark = pytest.mark.site
 
@@ -26,21 +26,14 @@ NAMES = ["u", "a", "L", "dL/da", "dL/du", "dL/dw", "dL/db", "dL/dx"]
 
 @pytest.fixture(scope="module")
 def page_path(site: Path) -> Path:
-    path = site / f"{NAME}.html"
-    if not path.exists():
-        if NAME in toc_files():
-            pytest.fail(f"{NAME} is in _toc.yml but {path} was not built")
-        pytest.skip(f"{NAME} is not in this build")
-    return path
+    return built_page(site, NAME)
 
 
 @pytest.fixture
 def page(browser, server: str, page_path: Path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(tab)
     tab.goto(f"{server}/{NAME}.html", wait_until="networkidle")
     tab.wait_for_selector(f"{BOX}[data-ready='true']", timeout=30_000)
     tab.errors = errors

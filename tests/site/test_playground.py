@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from scratchnet import playground
-from site_helpers import SCREENSHOTS, toc_files
+from site_helpers import SCREENSHOTS, built_page, watch_errors
 
 pytestmark = pytest.mark.site
 
@@ -30,12 +30,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
 
 @pytest.fixture(scope="module")
 def page_path(site: Path) -> Path:
-    path = site / f"{NAME}.html"
-    if not path.exists():
-        if NAME in toc_files():
-            pytest.fail(f"{NAME} is in _toc.yml but {path} was not built")
-        pytest.skip(f"{NAME} is not in this build")
-    return path
+    return built_page(site, NAME)
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +46,7 @@ class Reader:
         context.setdefault("viewport", {"width": 1280, "height": 900})
         self.context = browser.new_context(**context)
         self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error"
-                     and self.errors.append(m.text))
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("response", lambda r: r.status >= 400
-                     and self.errors.append(f"HTTP {r.status} for {r.url}"))
+        self.errors = watch_errors(self.page)
         self.page.goto(url, wait_until="networkidle")
         self.page.wait_for_selector("#pg-app[data-ready='true']", timeout=30_000)
 
