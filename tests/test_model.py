@@ -86,6 +86,16 @@ def test_same_seed_builds_the_same_network_and_another_seed_does_not():
     assert not np.array_equal(a(X), c(X))
 
 
+def test_a_float64_mlp_is_the_float32_one_in_double_precision():
+    single = mlp([2, 8, 3], "tanh", seed=4)
+    double = mlp([2, 8, 3], "tanh", seed=4, dtype=np.float64)
+    for p32, p64 in zip(single.parameters(), double.parameters()):
+        assert p64.dtype == np.float64
+        assert np.array_equal(p64.value, p32.value.astype(np.float64))
+    x = np.random.default_rng(0).standard_normal((5, 2))
+    assert double.forward(x).dtype == np.float64
+
+
 def test_train_and_eval_switch_every_layer(model):
     assert model.eval() is model
     assert not any(layer.training for layer in model)

@@ -262,14 +262,16 @@ def _read_meta(path: str | os.PathLike[str], raw: np.ndarray | None) -> dict:
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
-        seed: int | np.random.Generator = 0, init: str | None = None) -> Sequential:
+        seed: int | np.random.Generator = 0, init: str | None = None,
+        dtype: np.dtype | type | str = np.float32) -> Sequential:
     """A multi-layer perceptron: ``mlp([784, 256, 128, 10])``.
 
     ``Linear`` layers of the given sizes with ``activation`` (and ``Dropout``
     when ``dropout > 0``) between them; the last layer outputs raw logits.
     ``init`` defaults to ``"he"`` for ReLU-like and ``"glorot"`` for
     sigmoid/tanh activations. One Generator seeded by ``seed`` feeds all
-    layers, so the same seed builds the same network.
+    layers, so the same seed builds the same network. ``dtype=np.float64``
+    gives the same network in double precision (see ``Linear``).
     """
     sizes = list(sizes)
     if len(sizes) < 2:
@@ -281,7 +283,7 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(Linear(n_in, n_out, init=init, rng=rng))
+        layers.append(Linear(n_in, n_out, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
             if dropout:

@@ -16,7 +16,7 @@ import pytest
 
 from scratchnet import data, export
 from scratchnet.model import Sequential
-from site_helpers import ROOT, SCREENSHOTS, toc_files
+from site_helpers import ROOT, SCREENSHOTS, built_page
 
 pytestmark = pytest.mark.site
 
@@ -27,12 +27,7 @@ WAIT_MS = 10_000
 
 @pytest.fixture(scope="module")
 def page_path(site: Path) -> Path:
-    path = site / f"{NAME}.html"
-    if not path.exists():
-        if NAME in toc_files():
-            pytest.fail(f"{NAME} is in _toc.yml but {path} was not built")
-        pytest.skip(f"{NAME} is not in this build")
-    return path
+    return built_page(site, NAME)
 
 
 class Reader:
