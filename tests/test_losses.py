@@ -105,3 +105,9 @@ def test_mse_is_the_mean_squared_difference_and_accepts_labels():
 def test_mse_refuses_targets_of_another_shape():
     with pytest.raises(ValueError, match=r"targets of shape \(2, 2\)"):
         MSE().forward(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("loss", [SoftmaxCrossEntropy(), MSE()], ids=repr)
+def test_an_empty_batch_is_refused_not_divided_by_zero(loss):
+    with pytest.raises(ValueError, match="empty batch"):
+        loss.forward(np.zeros((0, 10), np.float32), np.zeros(0, np.int64))
