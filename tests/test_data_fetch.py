@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_server import (  # noqa: F401 - make_mirror is a fixture
+from data_server import (  # noqa: F401 - hermetic and make_mirror are fixtures
     NAMES,
     closed_port_url,
     fake_mnist,
+    hermetic,
     local_pip_args,
     make_mirror,
     py2_pickle,
@@ -47,16 +48,6 @@ from scratchnet.data.sources import DEFAULT_MIRRORS, mirror_list
 
 FAKE = fake_mnist()
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = NAMES
-
-
-@pytest.fixture(autouse=True)
-def hermetic(tmp_path, monkeypatch):
-    """No test reaches the real cache, the real mirrors or the package index."""
-    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "env-cache"))
-    monkeypatch.setenv("SCRATCHNET_MNIST_MIRRORS", closed_port_url())
-    monkeypatch.setenv("SCRATCHNET_PIP_ARGS",
-                       " ".join(local_pip_args(tmp_path / "no-wheels")))
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 @pytest.fixture
