@@ -54,9 +54,9 @@ def test_a_gzip_file_under_the_plain_name_is_named_and_kept(cache):
         (cache / name).write_bytes(data)
     gz = gzip.compress(FAKE.idx[TEST_LABELS])
     (cache / TEST_LABELS).write_bytes(gz)
-    with pytest.warns(UserWarning, match="is gzip data: decompress it first") as seen:
-        with pytest.raises(MNISTUnavailableError):
-            offline_load(cache)              # offline: nothing can replace it
+    with (pytest.warns(UserWarning, match="is gzip data: decompress it first") as seen,
+          pytest.raises(MNISTUnavailableError)):
+        offline_load(cache)                  # offline: nothing can replace it
     aside = cache / (TEST_LABELS + ".bad")
     assert f"moved it to {aside}" in str(seen[0].message)
     assert aside.read_bytes() == gz          # the only copy, intact
@@ -163,7 +163,7 @@ def test_sigterm_mid_download_exits_143_and_leaves_no_partial_file(
         time.sleep(0.05)
     assert any(temp.rglob("*"))              # the partial download exists ...
     child.send_signal(signal.SIGTERM)
-    out, err = child.communicate(timeout=60)
+    _, err = child.communicate(timeout=60)
     assert child.returncode == 143
     assert err == "scratchnet: terminated; nothing was written\n"
     assert list(temp.rglob("*")) == []       # ... and is gone

@@ -7,13 +7,19 @@ import math
 import numpy as np
 import pytest
 
+from scratchnet.augment import Augment
 from scratchnet.data import load_mnist, preprocess
 from scratchnet.losses import MSE
 from scratchnet.model import mlp
 from scratchnet.optim import SGD, Adam
-from scratchnet.augment import Augment
 from scratchnet.train import (
-    DEFAULTS, EarlyStopping, History, TrainConfig, TrainingDiverged, evaluate, fit,
+    DEFAULTS,
+    EarlyStopping,
+    History,
+    TrainConfig,
+    TrainingDiverged,
+    evaluate,
+    fit,
 )
 
 

@@ -43,7 +43,12 @@ from scratchnet.model import ModelFileError, Sequential
 from scratchnet.optim import SCHEDULES
 from scratchnet.presets import PRESETS, CNNConfig
 from scratchnet.train import (
-    DEFAULTS, TrainConfig, TrainingDiverged, evaluate, fit, suggest_lr,
+    DEFAULTS,
+    TrainConfig,
+    TrainingDiverged,
+    evaluate,
+    fit,
+    suggest_lr,
 )
 
 EXIT_FAILURE, EXIT_USAGE, EXIT_DIVERGED = 1, 2, 3
@@ -268,8 +273,8 @@ def _check_output(option: str, path: Path) -> None:
     try:
         data.check_writable(path)
     except OSError as err:
-        raise UsageError(f"{option} {path}: cannot write there: "
-                         f"{_os_message(err)}") from err
+        why = err.strerror if err.filename == str(path) else _os_message(err)
+        raise UsageError(f"{option} {path}: cannot write there: {why}") from err
 
 
 def _probe_loss(model: Sequential, x: np.ndarray, y: np.ndarray) -> float:
@@ -451,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             as_json = getattr(args, "json", False)
             handler = COMMANDS[(args.command, getattr(args, "data_command", None))]
             return handler(args)
-        except BaseException as err:  # noqa: BLE001 - sorted, or raised again
+        except BaseException as err:  # sorted below, or raised again
             failure = _failure(err)
             if failure is None:
                 raise             # a bug (or SystemExit from --help): as is

@@ -28,7 +28,14 @@ import numpy as np
 from scratchnet.data.cache import atomic_writer
 from scratchnet.functional import softmax
 from scratchnet.layers import (
-    LAYER_TYPES, Dropout, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh,
+    LAYER_TYPES,
+    Dropout,
+    Layer,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Tanh,
     layer_from_config,
 )
 from scratchnet.parameter import Parameter

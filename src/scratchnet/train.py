@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from scratchnet.augment import Augment
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
-from scratchnet.augment import Augment
 from scratchnet.optim import SCHEDULES, SGD, Adam, AdamW, Optimizer
 from scratchnet.parameter import Parameter
 

@@ -8,7 +8,12 @@ the bytes come from and `cache` for where they are kept.
 """
 
 from .cache import (
-    atomic_write_bytes, atomic_writer, cache_dir, check_writable, move_aside, sha256,
+    atomic_write_bytes,
+    atomic_writer,
+    cache_dir,
+    check_writable,
+    move_aside,
+    sha256,
 )
 from .errors import ChecksumError, IDXFormatError, MNISTUnavailableError
 from .idx import encode_idx, read_idx, write_idx
@@ -28,18 +33,18 @@ from .mnist import (
 from .sources import DEFAULT_MIRRORS, DEFAULT_TIMEOUT, ArrayUnpickler, timeout_seconds
 
 __all__ = [
-    "ArrayUnpickler",
-    "ChecksumError",
     "DEFAULT_MIRRORS",
     "DEFAULT_TIMEOUT",
-    "IDXFormatError",
-    "MNISTSpec",
-    "MNISTUnavailableError",
     "MNIST_FILES",
     "MNIST_GZ_MD5",
     "MNIST_SPEC",
     "TEST_LABEL_COUNTS",
     "TRAIN_LABEL_COUNTS",
+    "ArrayUnpickler",
+    "ChecksumError",
+    "IDXFormatError",
+    "MNISTSpec",
+    "MNISTUnavailableError",
     "atomic_write_bytes",
     "atomic_writer",
     "cache_dir",

@@ -21,7 +21,11 @@ import numpy as np
 
 from . import sources
 from .cache import (
-    atomic_write_bytes, cache_dir, check_writable, move_aside, verify_bytes,
+    atomic_write_bytes,
+    cache_dir,
+    check_writable,
+    move_aside,
+    verify_bytes,
 )
 from .errors import ChecksumError, MNISTUnavailableError
 from .idx import GZIP_HINT, GZIP_MAGIC, read_idx
