@@ -136,6 +136,12 @@ def hermetic(tmp_path, monkeypatch):
     monkeypatch.delenv("SCRATCHNET_TIMEOUT", raising=False)
 
 
+@pytest.fixture
+def cache(tmp_path) -> Path:
+    """Where a test's MNIST cache goes; it does not exist yet."""
+    return tmp_path / "cache"
+
+
 def closed_port_url() -> str:
     """A URL on 127.0.0.1 where nothing listens: connections are refused."""
     import socket

@@ -322,9 +322,8 @@ def test_ctrl_c_exits_130_in_one_line_and_writes_nothing(good_model):
     text = "".join(err)
     assert child.returncode == 130
     assert "Traceback" not in text
-    assert text.splitlines()[-1] == "scratchnet: interrupted; nothing was written"
-    assert last_json(out) == {"error": "scratchnet: interrupted; nothing was "
-                                       "written", "exit_code": 130}
+    assert text.splitlines()[-1] == "scratchnet: interrupted"
+    assert last_json(out) == {"error": "scratchnet: interrupted", "exit_code": 130}
     assert good_model.read_bytes() == before
     assert os.listdir(good_model.parent) == ["good.npz"]
 

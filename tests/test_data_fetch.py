@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_server import (  # noqa: F401 - hermetic and make_mirror are fixtures
+from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtures
     NAMES,
+    cache,
     closed_port_url,
     fake_mnist,
     hermetic,
@@ -48,11 +49,6 @@ from scratchnet.data.sources import DEFAULT_MIRRORS, mirror_list
 
 FAKE = fake_mnist()
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = NAMES
-
-
-@pytest.fixture
-def cache(tmp_path) -> Path:
-    return tmp_path / "cache"
 
 
 @pytest.fixture

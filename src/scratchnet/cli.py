@@ -323,6 +323,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             len(history), 0, end_loss, config.lr, suggest_lr(config.lr))
     test_accuracy = metrics.accuracy(y_test, model.predict(x_test))
     warned = _learning_warnings(test_accuracy, n_classes=10)
+    for line in warned:
+        print(f"scratchnet: WARNING: {line}", file=sys.stderr)
 
     result = {
         "test_accuracy": round(float(test_accuracy), 6),
@@ -359,14 +361,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _learning_warnings(accuracy: float, n_classes: int) -> list[str]:
-    """A warning, also on stderr, when a run ends no better than guessing."""
+    """What to warn about a run that ended no better than guessing, if it did.
+
+    Shown on stderr, in the report on stdout and in the JSON: a model that
+    learned nothing must not pass for a result.
+    """
     if accuracy >= 2 / n_classes:
         return []
-    line = (f"test accuracy {100 * accuracy:.2f}% is close to guessing "
+    return [f"test accuracy {100 * accuracy:.2f}% is close to guessing "
             f"({100 / n_classes:g}% for {n_classes} classes): the model learned "
-            "almost nothing; try another --lr or more --epochs")
-    print(f"scratchnet: WARNING: {line}", file=sys.stderr)
-    return [line]
+            "almost nothing; try another --lr or more --epochs"]
 
 
 def _load_model(path: Path, n_features: int = 784) -> Sequential:
@@ -414,21 +418,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from scratchnet import export
 
     out = args.out or args.model.with_suffix(".json")
-    docs_to: dict[Path, dict[str, Any]] = {out: {}}
-    if args.samples:
-        docs_to[out.with_name(out.stem + ".samples.json")] = {}
-    for path in docs_to:
+    samples_out = out.with_name(out.stem + ".samples.json")
+    for path in [out, samples_out] if args.samples else [out]:
         _check_output("--out", path)
     model = _load_model(args.model)
-    docs_to[out] = export.model_to_dict(model, metadata=model.metadata)
+    docs_to = {out: export.model_to_dict(model, metadata=model.metadata)}
     if args.samples:
         _, (x_test, y_test) = data.load_mnist(args.data_dir, progress=False,
                                               timeout=args.timeout)
         if args.samples > len(x_test):
             raise UsageError(f"--samples {args.samples}: the test set has only "
                              f"{len(x_test):,} images")
-        docs_to[path] = export.sample_test_images(model, x_test, y_test,
-                                                  n=args.samples)
+        docs_to[samples_out] = export.sample_test_images(model, x_test, y_test,
+                                                         n=args.samples)
     # Written only now that every document exists: a failure leaves nothing.
     written = [export.write_json(doc, path) for path, doc in docs_to.items()]
     print(f"model:         {model.architecture}")
@@ -476,9 +478,9 @@ def _failure(err: BaseException) -> tuple[int, str] | None:
     if isinstance(err, TrainingDiverged):
         return EXIT_DIVERGED, f"scratchnet: training diverged: {err.explain('--lr ')}"
     if isinstance(err, KeyboardInterrupt):
-        return EXIT_INTERRUPTED, "scratchnet: interrupted; nothing was written"
+        return EXIT_INTERRUPTED, "scratchnet: interrupted"
     if isinstance(err, Terminated):
-        return EXIT_TERMINATED, "scratchnet: terminated; nothing was written"
+        return EXIT_TERMINATED, "scratchnet: terminated"
     if isinstance(err, data.MNISTUnavailableError):
         return EXIT_FAILURE, f"scratchnet: error: {err.explain('use --data-dir DIR')}"
     if isinstance(err, OSError):
