@@ -199,3 +199,16 @@ def test_reprs_are_short_and_useful():
     assert repr(Dropout(0.2)) == "Dropout(p=0.2)"
     assert repr(LeakyReLU(0.1)) == "LeakyReLU(slope=0.1)"
     assert repr(Linear(3, 2).W) == "Parameter('W', shape=(3, 2), dtype=float32)"
+
+
+@pytest.mark.parametrize(("init", "variance"), [
+    ("he", lambda i, o: 2 / i), ("glorot", lambda i, o: 2 / (i + o))])
+def test_init_weights_has_the_variance_its_scheme_promises(init, variance):
+    from scratchnet.layers import init_weights
+
+    w = init_weights(400, 300, init, np.random.default_rng(0))
+    assert w.shape == (400, 300) and w.dtype == np.float32
+    assert w.var() == pytest.approx(variance(400, 300), rel=0.02)
+    assert abs(w.mean()) < 0.01 * w.std()
+    with pytest.raises(ValueError, match="init must be 'he' or 'glorot'"):
+        init_weights(4, 3, "xavier", np.random.default_rng(0))

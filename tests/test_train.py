@@ -9,8 +9,9 @@ import pytest
 
 from scratchnet.augment import Augment
 from scratchnet.data import load_mnist, preprocess
-from scratchnet.losses import MSE
-from scratchnet.model import mlp
+from scratchnet.layers import Dropout, Linear, ReLU
+from scratchnet.losses import MSE, SoftmaxCrossEntropy
+from scratchnet.model import Sequential, mlp
 from scratchnet.optim import SGD, Adam
 from scratchnet.train import (
     DEFAULTS,
@@ -74,10 +75,28 @@ def test_validation_split_holds_out_the_last_rows():
 
 
 def test_validation_numbers_are_an_eval_mode_pass():
+    """With Dropout, train and eval mode differ: fit must report eval mode.
+
+    The expected numbers are computed here from the logits, not by
+    ``evaluate``, which ``fit`` itself calls."""
     x, y = xor_data()
-    model, history = train_xor(epochs=3, validation_data=(x, y))
+    model = Sequential(Linear(2, 32, rng=0), ReLU(), Dropout(0.5, rng=1),
+                       Linear(32, 2, rng=2))
+    history = fit(model, x, y, optimizer=Adam(model.parameters(), lr=0.02),
+                  epochs=3, batch_size=32, validation_data=(x, y),
+                  progress=False)
     assert not model.training
-    assert (history.val_loss[-1], history.val_acc[-1]) == evaluate(model, x, y)
+    logits = x @ model[0].W.value + model[0].b.value
+    logits = np.maximum(logits, 0) @ model[3].W.value + model[3].b.value
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected_loss = -log_p[np.arange(len(y)), y].mean()
+    expected_acc = np.mean(logits.argmax(axis=1) == y)
+    assert history.val_loss[-1] == pytest.approx(expected_loss, rel=1e-5)
+    assert history.val_acc[-1] == pytest.approx(expected_acc)
+    model.train()                       # the same pass with dropout on
+    dropped = SoftmaxCrossEntropy().forward(model.forward(x), y)
+    assert dropped != pytest.approx(expected_loss, rel=1e-3)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -193,12 +212,16 @@ def test_history_as_dict_and_repr():
     assert repr(History()) == "History(0 epochs)"
 
 
-def test_defaults_describe_the_recommended_mnist_network():
+def test_defaults_are_the_recommended_mnist_recipe():
+    """The book's 98.3% recipe, pinned: 784-256-128-10 ReLU, Adam 4e-3, cosine."""
     model = DEFAULTS.build_model()
-    assert model.architecture == "784-" + "-".join(map(str, DEFAULTS.hidden)) + \
-        "-10 relu" + (f", dropout {DEFAULTS.dropout:g}" if DEFAULTS.dropout else "")
+    assert model.architecture == "784-256-128-10 relu"
     opt = DEFAULTS.build_optimizer(model.parameters())
-    assert opt.lr == DEFAULTS.lr
+    assert type(opt) is Adam and opt.lr == 4e-3 and opt.weight_decay == 0
+    assert (DEFAULTS.lr_schedule, DEFAULTS.epochs, DEFAULTS.batch_size,
+            DEFAULTS.n_val, DEFAULTS.seed) == ("cosine", 10, 256, 5000, 0)
+    assert DEFAULTS.fit_kwargs()["augment"] is None
+    assert DEFAULTS.fit_kwargs()["early_stopping"] is None
 
 
 def _weights(model) -> list[np.ndarray]:

@@ -16,12 +16,31 @@ from typing import Any
 def glue(name: str, value: Any) -> None:
     """Show ``name: value`` and keep ``value`` for the book's glue roles.
 
-    Without myst-nb (a fresh Jupyter) the value is only shown; the book's
+    ``value`` is what the prose shows: text, or Markdown (for ``{glue:md}``),
+    shown as its source. Without myst-nb (a fresh Jupyter) the value is only shown; the book's
     build always has myst-nb, so the page can quote it.
     """
-    print(f"{name}: {value}")
+    shown = value._repr_markdown_() if hasattr(value, "_repr_markdown_") else value
+    print(f"{name}: {shown}")
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
         return
     myst_glue(name, value, display=False)
+
+
+def speed_verdict(before: float, after: float, *, threshold: float = 1.1) -> str:
+    """Say how ``after`` seconds compare with ``before``, e.g. "3.2x faster".
+
+    The book is built on different CPUs, so a sentence about a speed measured
+    while the page is built takes its word from this, not from the author's
+    machine: within ``threshold`` either way the two are "about as fast".
+    """
+    if before <= 0 or after <= 0:
+        raise ValueError(f"times must be positive, got {before} and {after}")
+    ratio = before / after
+    if ratio >= threshold:
+        return f"{ratio:.1f}x faster"
+    if ratio <= 1 / threshold:
+        return f"{1 / ratio:.1f}x slower"
+    return "about as fast"

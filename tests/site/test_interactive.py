@@ -22,6 +22,7 @@ pytestmark = pytest.mark.site
 
 NAME = "book/interactive"
 TOLERANCE = 1e-5
+WAIT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +50,13 @@ class Reader:
         self.page.on("response", lambda r: r.status >= 400
                      and self.errors.append(f"HTTP {r.status} for {r.url}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(url, wait_until="networkidle")
-        self.page.wait_for_selector("#digit-app[data-ready='true']",
-                                    timeout=30_000)
+        # Every wait below is for a named state, and none is long: a page
+        # that hangs fails in seconds, saying which state never came.
+        self.context.set_default_timeout(WAIT_MS)
+        self.page.goto(url, wait_until="load")
+        # ``ready`` rejects with the reason when the network cannot load.
+        self.page.evaluate("scratchnetDigit.ready.then(() => true)")
+        assert self.page.get_attribute("#digit-app", "data-ready") == "true"
 
     def js(self, expression: str) -> object:
         return self.page.evaluate(expression)
