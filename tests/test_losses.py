@@ -107,6 +107,12 @@ def test_mse_refuses_targets_of_another_shape():
         MSE().forward(np.zeros((2, 2)), np.zeros((2, 3)))
 
 
+@pytest.mark.parametrize("loss", [SoftmaxCrossEntropy(), MSE()], ids=repr)
+def test_an_empty_batch_is_refused_not_divided_by_zero(loss):
+    with pytest.raises(ValueError, match="empty batch"):
+        loss.forward(np.zeros((0, 10), np.float32), np.zeros(0, np.int64))
+
+
 @pytest.mark.parametrize(("labels", "message"), [
     (np.array([0.0, 1.0]), "must be integers"),
     (np.array([0, 1, 2]), r"shape \(2,\)"),

@@ -7,14 +7,20 @@ import math
 import numpy as np
 import pytest
 
+from scratchnet.augment import Augment
 from scratchnet.data import load_mnist, preprocess
 from scratchnet.layers import Dropout, Linear, ReLU
 from scratchnet.losses import MSE, SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
 from scratchnet.optim import SGD, Adam
-from scratchnet.augment import Augment
 from scratchnet.train import (
-    DEFAULTS, EarlyStopping, History, TrainConfig, TrainingDiverged, evaluate, fit,
+    DEFAULTS,
+    EarlyStopping,
+    History,
+    TrainConfig,
+    TrainingDiverged,
+    evaluate,
+    fit,
 )
 
 
@@ -97,8 +103,8 @@ def test_validation_numbers_are_an_eval_mode_pass():
     ({"validation_split": 1.0}, "validation_split"),
     ({"validation_split": 0.2, "validation_data": (np.zeros((1, 2)), [0])},
      "cannot be combined"),
-    ({"epochs": 0}, "epochs >= 1"),
-    ({"batch_size": 0}, "batch_size >= 1"),
+    ({"epochs": 0}, "epochs must be >= 1, got 0"),
+    ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
     ({"lr_schedule": "linear"}, "lr_schedule must be one of"),
 ])
 def test_bad_settings_are_refused(kwargs, message):
@@ -123,8 +129,37 @@ def test_a_huge_learning_rate_raises_training_diverged_with_a_hint():
             epochs=3, batch_size=32, progress=False)
     message = str(err.value)
     assert isinstance(err.value, RuntimeError)
-    assert "epoch 1, step" in message and "learning rate too high? try --lr" in message
+    assert "epoch 1, step" in message and "is too high" in message
+    assert err.value.suggested_lr == DEFAULTS.lr     # not 1e5: that diverges too
+    assert "try lr=0.004" in message and "try --lr 0.004" in err.value.explain("--lr ")
     assert err.value.epoch == 1 and not math.isfinite(err.value.loss)
+
+
+@pytest.mark.filterwarnings("error")
+def test_an_update_that_overflows_on_the_last_step_is_caught():
+    """One batch per epoch: the loss before it is finite, the weights after not."""
+    x, y = xor_data(64)
+    model = mlp([2, 4, 2], seed=0)
+    with pytest.raises(TrainingDiverged, match="weights '0.W' became NaN or inf"):
+        fit(model, x, y, optimizer=SGD(model.parameters(), lr=1e300), epochs=1,
+            batch_size=10**9, progress=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"epochs": 1.5}, TypeError, "epochs must be a whole number, got 1.5"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be a whole number, got 2.5"),
+    ({"epochs": True}, TypeError, "epochs must be a whole number"),
+])
+def test_non_integer_epochs_and_batch_sizes_are_named(kwargs, error, message):
+    x, y = xor_data(64)
+    with pytest.raises(error, match=message):
+        fit(mlp([2, 4, 2]), x, y, progress=False, **kwargs)
+
+
+def test_empty_validation_data_is_refused_before_training():
+    x, y = xor_data(64)
+    with pytest.raises(ValueError, match="validation_data must be .* at least one"):
+        fit(mlp([2, 4, 2]), x, y, validation_data=(x[:0], y[:0]), progress=False)
 
 
 def test_nan_inputs_are_named_as_the_cause_of_divergence():

@@ -68,6 +68,15 @@ class Layer:
         """What it takes to rebuild this layer: its type and constructor arguments."""
         return {"type": type(self).__name__}
 
+    @staticmethod
+    def parameter_shapes(config: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        """The shape of each parameter a layer built from ``config`` would have.
+
+        Computed without building it, so ``Sequential.load`` can compare a
+        file's claims with its arrays before allocating anything.
+        """
+        return {}
+
     def _check_grad(self, grad_out: np.ndarray, shape: tuple | None) -> None:
         """Refuse a backward without a forward, or a gradient that would broadcast."""
         if shape is None:
@@ -174,6 +183,11 @@ class Linear(Layer):
         dtype = {} if self.dtype == np.float32 else {"dtype": self.dtype.name}
         return {"type": "Linear", "in_features": self.in_features,
                 "out_features": self.out_features, "init": self.init, **dtype}
+
+    @staticmethod
+    def parameter_shapes(config: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        n_in, n_out = config["in_features"], config["out_features"]
+        return {"W": (n_in, n_out), "b": (n_out,)}
 
     def __repr__(self) -> str:
         init = "" if self.init == "he" else f", init={self.init!r}"
