@@ -11,7 +11,7 @@ import numpy as np
 
 from scratchnet import metrics
 from scratchnet.losses import SoftmaxCrossEntropy
-from scratchnet.train import DEFAULTS, fit
+from scratchnet.train import DEFAULTS, fit, train_step
 
 from .common import MNIST
 
@@ -50,10 +50,7 @@ def scratchnet_seconds_to(d: MNIST, target: float, check_every: int = 10,
         model.train()
         i = (step * batch) % len(order)
         idx = order[i:i + batch]
-        loss.forward(model.forward(d.x_train.take(idx, axis=0)), d.y_train[idx])
-        optimizer.zero_grad()
-        model.backward(loss.backward(), input_grad=False)
-        optimizer.step()
+        train_step(model, loss, optimizer, d.x_train.take(idx, axis=0), d.y_train[idx])
         elapsed += time.perf_counter() - start
         if (step + 1) % check_every == 0 and metrics.accuracy(
                 d.y_test, model.predict(d.x_test)) >= target:

@@ -33,8 +33,7 @@ def scratchnet_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
     loss = SoftmaxCrossEntropy()
 
     def epoch() -> tuple[float, float]:
-        return train_epoch(model, x, y, order, loss, optimizer, batch, epoch=1,
-                           lr_at=lambda step: LR)
+        return train_epoch(model, loss, optimizer, x, y, order, batch_size=batch)
 
     epoch.model = model  # type: ignore[attr-defined]
     return epoch

@@ -21,16 +21,28 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--epochs", "0"], "expected a number > 0, got 0"),
+        (["--epochs", "0"],
+         "argument --epochs: epochs must be a whole number >= 1, got 0"),
         (["--epochs", "ten"], "expected a whole number, got 'ten'"),
-        (["--lr", "-0.1"], "expected a number > 0, got -0.1"),
-        (["--lr", "nan"], "expected a finite number, got nan"),
-        (["--weight-decay", "-1"], "expected a number >= 0, got -1"),
+        (["--lr", "-0.1"],
+         "argument --lr: learning rate must be a finite number > 0, got -0.1"),
+        (["--lr", "nan"], "argument --lr: learning rate must be a finite number"),
+        (["--weight-decay", "-1"],
+         "argument --weight-decay: weight_decay must be >= 0, got -1"),
         (["--hidden", "128,abc"], "expected a whole number, got 'abc'"),
-        (["--dropout", "1.5"], "expected 0 <= p < 1"),
+        (["--hidden", "128,0"], "argument --hidden: out_features must be a whole "
+                                "number >= 1, got 0"),
+        (["--dropout", "1.5"], "argument --dropout: dropout probability p must "
+                               "be in [0, 1), got 1.5"),
         (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
-        (["--batch-size", "-5"], "expected a number > 0"),
-        (["--val", "-1"], "expected a number >= 0"),
+        (["--activation", "swish"], "invalid choice: 'swish'"),
+        (["--batch-size", "-5"], "argument --batch-size: batch_size must be a "
+                                 "whole number >= 1, got -5"),
+        (["--val", "-1"], "argument --val: n_val must be a whole number >= 0"),
+        (["--early-stopping", "-2"],
+         "argument --early-stopping: patience must be >= 1"),
+        (["--preset", "best-cnn", "--augment-shift", "-1"],
+         "argument --augment-shift:"),
     ],
 )
 def test_bad_train_flags_exit_2_with_a_message_naming_the_problem(

@@ -292,8 +292,8 @@ def test_real_exit_statuses_and_the_json_error_line(tmp_path):
     usage = run_cli("train", "--epochs", "0", "--json")
     assert usage.returncode == 2
     assert last_json(usage.stdout) == {
-        "error": "scratchnet train: error: argument --epochs: expected a number "
-                 "> 0, got 0", "exit_code": 2}
+        "error": "scratchnet train: error: argument --epochs: epochs must be a "
+                 "whole number >= 1, got 0", "exit_code": 2}
     failure = run_cli("evaluate", str(tmp_path / "nope.npz"), "--json")
     assert failure.returncode == 1
     assert last_json(failure.stdout)["exit_code"] == 1

@@ -276,7 +276,7 @@ def test_cnn_builder_checks_paddings_and_image_size():
 def test_the_best_cnn_preset_is_the_book_s_recipe():
     """The convolutions chapter's 99.4% recipe, pinned layer by layer."""
     from scratchnet.augment import Augment
-    from scratchnet.optim import Adam
+    from scratchnet.optim import FusedAdam
     from scratchnet.train import DEFAULTS
 
     recipe = PRESETS["best-cnn"]
@@ -289,7 +289,7 @@ def test_the_best_cnn_preset_is_the_book_s_recipe():
     assert linears == [(800, 128), (128, 10)]
     assert sum(p.size for p in model.parameters()) == 117_066
     optimizer = recipe.build_optimizer(model.parameters())
-    assert type(optimizer) is Adam and optimizer.lr == 2e-3
+    assert type(optimizer) is FusedAdam and optimizer.lr == 2e-3
     kwargs = recipe.fit_kwargs()
     assert (kwargs["epochs"], kwargs["batch_size"], kwargs["lr_schedule"]) == (
         8, 128, "cosine")

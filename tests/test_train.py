@@ -12,7 +12,7 @@ from scratchnet.data import load_mnist, preprocess
 from scratchnet.layers import Dropout, Linear, ReLU
 from scratchnet.losses import MSE, SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
-from scratchnet.optim import SGD, Adam
+from scratchnet.optim import SGD, Adam, FusedAdam
 from scratchnet.train import (
     DEFAULTS,
     EarlyStopping,
@@ -103,8 +103,8 @@ def test_validation_numbers_are_an_eval_mode_pass():
     ({"validation_split": 1.0}, "validation_split"),
     ({"validation_split": 0.2, "validation_data": (np.zeros((1, 2)), [0])},
      "cannot be combined"),
-    ({"epochs": 0}, "epochs must be >= 1, got 0"),
-    ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
+    ({"epochs": 0}, "epochs must be a whole number >= 1, got 0"),
+    ({"batch_size": 0}, "batch_size must be a whole number >= 1, got 0"),
     ({"lr_schedule": "linear"}, "lr_schedule must be one of"),
 ])
 def test_bad_settings_are_refused(kwargs, message):
@@ -217,7 +217,7 @@ def test_defaults_are_the_recommended_mnist_recipe():
     model = DEFAULTS.build_model()
     assert model.architecture == "784-256-128-10 relu"
     opt = DEFAULTS.build_optimizer(model.parameters())
-    assert type(opt) is Adam and opt.lr == 4e-3 and opt.weight_decay == 0
+    assert type(opt) is FusedAdam and opt.lr == 4e-3 and opt.weight_decay == 0
     assert (DEFAULTS.lr_schedule, DEFAULTS.epochs, DEFAULTS.batch_size,
             DEFAULTS.n_val, DEFAULTS.seed) == ("cosine", 10, 256, 5000, 0)
     assert DEFAULTS.fit_kwargs()["augment"] is None

@@ -3,7 +3,22 @@
 Readable rather than fast, yet fast enough to train a 98% MNIST classifier in
 seconds on a laptop CPU. One idea per module: ``functional`` (the math),
 ``layers``, ``losses``, ``model``, ``optim``, ``train``, ``augment``,
-``metrics``, ``gradcheck``, ``data``; ``conv`` and ``presets`` for CNNs.
+``metrics``, ``gradcheck``, ``data``; ``conv`` for CNNs; ``presets`` for
+the recipes.
+
+The path of one MNIST image, in five small files:
+
+1. ``data/mnist.py``: ``load_mnist`` reads the IDX file into a ``uint8``
+   ``(28, 28)`` array; ``preprocess`` makes it a float32 row of 784 in [0, 1].
+2. ``layers.py`` (stacked by ``model.py``'s ``Sequential``): each layer's
+   ``forward`` turns the row into the next one, ending in 10 logits.
+3. ``losses.py``: ``SoftmaxCrossEntropy.forward`` scores the logits against
+   the label; its ``backward`` starts the gradient, and each layer's
+   ``backward``, in reverse, adds its part to its parameters' ``.grad``.
+4. ``train.py``: ``train_step`` is those steps in order: forward, loss,
+   zero the gradients, backward, update.
+5. ``optim.py``: ``SGD.step`` or ``Adam.step`` moves each weight against its
+   gradient, leaving ``.grad`` as it was.
 """
 
 from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape
@@ -18,12 +33,13 @@ from scratchnet.metrics import accuracy, confusion_matrix, per_class_accuracy
 from scratchnet.model import ModelFileError, Sequential, load, mlp
 from scratchnet.augment import Augment
 from scratchnet.optim import (
-    SCHEDULES, SGD, Adam, AdamW, Optimizer, cosine_decay, step_decay, warmup,
+    OPTIMIZERS, SCHEDULES, SGD, Adam, AdamW, FusedAdam, Optimizer, cosine_decay,
+    step_decay, warmup,
 )
 from scratchnet.parameter import Parameter
-from scratchnet.presets import PRESETS, CNNConfig, cnn
+from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig, cnn
 from scratchnet.train import (
-    DEFAULTS, EarlyStopping, History, TrainConfig, TrainingDiverged, evaluate, fit,
+    EarlyStopping, History, TrainingDiverged, evaluate, fit, train_epoch, train_step,
 )
 
 from scratchnet.data import (
@@ -33,8 +49,9 @@ from scratchnet.data import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "CNNConfig", "Conv2D", "Flatten", "MaxPool2D", "PRESETS", "Reshape", "cnn",
-    "DEFAULTS", "MSE", "SCHEDULES", "SGD", "Adam", "AdamW", "Augment", "Dropout",
+    "BEST_CNN", "Conv2D", "Flatten", "MaxPool2D", "PRESETS", "Reshape", "cnn",
+    "DEFAULTS", "MSE", "OPTIMIZERS", "SCHEDULES", "SGD", "Adam", "AdamW", "Augment",
+    "Dropout", "FusedAdam", "train_epoch", "train_step",
     "EarlyStopping", "GradcheckResult", "History",
     "Layer", "LeakyReLU", "Linear", "ModelFileError", "Optimizer", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "TrainConfig",

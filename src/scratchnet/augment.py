@@ -184,7 +184,7 @@ class Augment:
     def __init__(self, max_shift: int = 2, max_degrees: float = 0.0,
                  elastic: tuple[float, float] | None = None,
                  seed: int | np.random.Generator = 0) -> None:
-        if max_shift < 0 or max_degrees < 0:
+        if not (max_shift >= 0 and 0 <= max_degrees < math.inf):   # NaN too
             raise ValueError(f"max_shift and max_degrees must be >= 0, got "
                              f"{max_shift!r} and {max_degrees!r}")
         self.max_shift, self.max_degrees = int(max_shift), float(max_degrees)

@@ -40,11 +40,12 @@ from scratchnet import data, metrics
 from scratchnet.errors import UsageError
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import ModelFileError, Sequential
-from scratchnet.optim import SCHEDULES
-from scratchnet.presets import PRESETS, CNNConfig
+from scratchnet.errors import check_whole
+from scratchnet.layers import ACTIVATIONS, INITS
+from scratchnet.optim import OPTIMIZERS, SCHEDULES, Optimizer
+from scratchnet.presets import DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import (
-    DEFAULTS,
-    TrainConfig,
+    EarlyStopping,
     TrainingDiverged,
     evaluate,
     fit,
@@ -79,61 +80,89 @@ class _Parser(argparse.ArgumentParser):
         raise ArgumentError(f"{self.prog}: error: {message}", self.format_usage())
 
 
-def _whole_number(text: str, minimum: int) -> int:
+def _whole(text: str) -> int:
+    """Parse a whole number; whether it is in range is the package's to say."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if value < minimum:
-        relation = "> 0" if minimum == 1 else f">= {minimum}"
-        raise argparse.ArgumentTypeError(f"expected a number {relation}, got {value}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}"
+                                         ) from None
 
 
-def _positive_int(text: str) -> int:
-    return _whole_number(text, 1)
-
-
-def _non_negative_int(text: str) -> int:
-    return _whole_number(text, 0)
-
-
-def _real_number(text: str) -> float:
+def _number(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _real_number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = _real_number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
-
-
-def _probability(text: str) -> float:
-    value = _real_number(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected 0 <= p < 1, got {text}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def _hidden_sizes(text: str) -> list[int]:
     """Parse ``"256,128"`` into ``[256, 128]``; ``""`` means no hidden layer."""
     if not text.strip():
         return []
-    return [_positive_int(part) for part in text.split(",")]
+    return [_whole(part) for part in text.split(",")]
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows every default: typed into the help, or added by argparse."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action) or text
+
+
+RECIPE_OPTIONS: dict[str, str] = {
+    "hidden": "--hidden", "activation": "--activation", "dropout": "--dropout",
+    "init": "--init", "optimizer": "--optimizer", "lr": "--lr",
+    "momentum": "--momentum", "nesterov": "--nesterov",
+    "weight_decay": "--weight-decay", "lr_schedule": "--lr-schedule",
+    "epochs": "--epochs", "batch_size": "--batch-size", "n_val": "--val",
+    "seed": "--seed", "augment_shift": "--augment-shift",
+    "augment_degrees": "--augment-degrees", "early_stopping": "--early-stopping",
+}
+"""The option of each ``TrainConfig`` field the command line sets."""
+
+
+def _add_recipe_options(train_p: argparse.ArgumentParser) -> None:
+    """One option per recipe field, each defaulting to "not given" (None), so
+    a value typed on the command line always wins over the preset's."""
+    d = DEFAULTS
+
+    def option(field: str, help: str, default: Any = None, **kwargs: Any) -> None:
+        default = getattr(d, field) if default is None else default
+        if isinstance(default, tuple):
+            default = ",".join(map(str, default))
+        train_p.add_argument(RECIPE_OPTIONS[field], dest=field, default=None,
+                             help=f"{help} (default: the preset's, else {default})",
+                             **kwargs)
+
+    option("hidden", "hidden layer sizes, comma separated", type=_hidden_sizes)
+    option("activation", "activation of the hidden layers",
+           choices=sorted(ACTIVATIONS))
+    option("dropout", "dropout probability after each hidden layer", type=_number)
+    option("init", "weight initialisation", choices=INITS,
+           default="he for ReLU-like activations, glorot for the others")
+    option("optimizer", "optimizer", choices=sorted(OPTIMIZERS))
+    option("lr", "learning rate", type=_number)
+    option("momentum", "SGD momentum", type=_number)
+    option("nesterov", "Nesterov momentum for SGD",
+           action=argparse.BooleanOptionalAction)
+    option("weight_decay", "weight decay (L2; decoupled for adamw)", type=_number)
+    option("lr_schedule", "learning-rate schedule", choices=sorted(SCHEDULES))
+    option("epochs", "passes over the training set", type=_whole)
+    option("batch_size", "images per update", type=_whole)
+    option("n_val", "training images held out for validation", type=_whole,
+           metavar="N")
+    option("seed", "seed of the weights, the split and the batches", type=_whole)
+    option("augment_shift", "shift training digits at random by up to this many "
+           "pixels", type=_whole, metavar="PIXELS")
+    option("augment_degrees", "rotate training digits at random by up to this "
+           "many degrees", type=_number, metavar="DEGREES")
+    option("early_stopping", "stop after this many epochs without a better "
+           "validation loss, keeping the best weights (0: never)", type=_whole,
+           metavar="EPOCHS")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,76 +171,56 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural networks from scratch in NumPy, on real MNIST.",
         epilog="exit status: 0 ok, 1 failure, 2 usage, 3 training diverged, "
                "130 interrupted, 143 terminated",
+        formatter_class=_Help,
     )
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="MNIST cache directory (default: $SCRATCHNET_DATA "
                              "or the per-user cache)")
-    parser.add_argument("--timeout", type=_positive_float, default=None,
+    parser.add_argument("--timeout", type=_number, default=None,
                         metavar="SECONDS",
                         help="how long to wait for a download source to "
                              "connect or send more (default: "
                              f"$SCRATCHNET_TIMEOUT or {data.DEFAULT_TIMEOUT:g})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    data_p = sub.add_parser("data", help="fetch or inspect the MNIST files")
+    def command(parent: Any, name: str, help: str) -> argparse.ArgumentParser:
+        return parent.add_parser(name, help=help, formatter_class=_Help)
+
+    data_p = command(sub, "data", "fetch or inspect the MNIST files")
     data_sub = data_p.add_subparsers(dest="data_command", required=True,
                                      metavar="ACTION")
-    fetch_p = data_sub.add_parser("fetch", help="download and verify MNIST")
+    fetch_p = command(data_sub, "fetch", "download and verify MNIST")
     fetch_p.add_argument("--quiet", action="store_true", help="no progress bar")
-    info_p = data_sub.add_parser("info", help="show the cached files and checks")
+    info_p = command(data_sub, "info", "show the cached files and checks")
     info_p.add_argument("--json", action="store_true", help="print JSON")
 
-    d = DEFAULTS
-    train_p = sub.add_parser("train", help="train an MLP or a CNN on MNIST")
-    train_p.add_argument("--hidden", type=_hidden_sizes,
-                         default=list(d.hidden),
-                         help="hidden layer sizes, comma separated "
-                              f"(default: {','.join(map(str, d.hidden))})")
-    train_p.add_argument("--activation", choices=["relu", "tanh", "sigmoid"],
-                         default=d.activation)
-    train_p.add_argument("--dropout", type=_probability, default=d.dropout)
-    train_p.add_argument("--epochs", type=_positive_int, default=d.epochs)
-    train_p.add_argument("--batch-size", type=_positive_int, default=d.batch_size)
-    train_p.add_argument("--lr", type=_positive_float, default=d.lr,
-                         help=f"learning rate (default: {d.lr})")
-    train_p.add_argument("--optimizer", choices=["sgd", "adam"],
-                         default=d.optimizer)
-    train_p.add_argument("--momentum", type=_probability, default=d.momentum,
-                         help="SGD momentum")
-    train_p.add_argument("--weight-decay", type=_non_negative_float,
-                         default=d.weight_decay)
-    train_p.add_argument("--lr-schedule", choices=sorted(SCHEDULES),
-                         default=d.lr_schedule,
-                         help=f"learning-rate schedule (default: {d.lr_schedule})")
-    train_p.add_argument("--val", type=_non_negative_int, default=d.n_val,
-                         metavar="N",
-                         help="training images held out for validation "
-                              f"(default: {d.n_val})")
-    train_p.add_argument("--seed", type=int, default=0)
+    train_p = command(sub, "train", "train an MLP or a CNN on MNIST")
+    train_p.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                         help="a named recipe; every option given overrides it "
+                              "(default: best-mlp, or best-cnn with --model cnn)")
+    train_p.add_argument("--model", choices=["mlp", "cnn"], default=None,
+                         help="the network of the preset (default: mlp; "
+                              "cnn alone trains the best-cnn preset)")
+    _add_recipe_options(train_p)
+    train_p.set_defaults(usage=train_p.format_usage())
     train_p.add_argument("--save", type=Path, default=None, metavar="PATH",
-                         help="save the trained model as .npz")
+                         help="save the trained model as .npz (default: not saved)")
     train_p.add_argument("--json", action="store_true",
                          help="end with one JSON line of results")
     train_p.add_argument("--quiet", action="store_true", help="no progress bars")
-    train_p.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
-                         help="mlp (default) or cnn, the best-cnn preset")
-    train_p.add_argument("--preset", choices=sorted(PRESETS), default=None,
-                         help="a named recipe; options given with values other "
-                              "than their defaults override it")
 
-    eval_p = sub.add_parser("evaluate", help="evaluate a saved model")
+    eval_p = command(sub, "evaluate", "evaluate a saved model")
     eval_p.add_argument("model", type=Path, help="a model saved by train --save")
-    eval_p.add_argument("--json", action="store_true")
+    eval_p.add_argument("--json", action="store_true", help="print JSON")
 
-    export_p = sub.add_parser("export", help="export a saved MLP for the web")
+    export_p = command(sub, "export", "export a saved MLP for the web")
     export_p.add_argument("model", type=Path, help="a model saved by train --save")
     export_p.add_argument("--format", choices=["json"], default="json",
-                          help="output format (default: json)")
+                          help="output format")
     export_p.add_argument("--out", type=Path, default=None, metavar="PATH",
                           help="where to write the model (default: MODEL "
                                "with the suffix .json)")
-    export_p.add_argument("--samples", type=_non_negative_int, default=0,
-                          metavar="N",
+    export_p.add_argument("--samples", type=_whole, default=0, metavar="N",
                           help="also write N test digits with the model's "
                                "predictions, some wrong, to "
                                "PATH's stem + '.samples.json' (default: 0)")
@@ -251,21 +260,67 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     return status
 
 
-def _preset_config(args: argparse.Namespace,
-                   asked: TrainConfig) -> TrainConfig | CNNConfig:
-    """The recipe of ``--preset`` (``--model cnn``: best-cnn), with overrides.
+def recipe_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The recipe ``scratchnet train`` trains: the preset, then each option given.
 
-    ``asked`` is the MLP recipe built from the options; each of its fields
-    that differs from ``DEFAULTS`` was set on the command line and wins.
+    The preset is ``--preset``, else best-cnn for ``--model cnn``, else
+    best-mlp. An option given on the command line always wins, even when
+    its value is the MLP default.
     """
-    name = args.preset or "best-cnn"
+    name = args.preset or ("best-cnn" if args.model == "cnn" else "best-mlp")
     preset = PRESETS[name]
-    if args.model == "cnn" and not isinstance(preset, CNNConfig):
-        raise UsageError(f"--model cnn cannot train the MLP preset {name!r}")
-    fields = set(asdict(preset)) & set(asdict(asked))
-    changes = {f: getattr(asked, f) for f in fields
-               if getattr(asked, f) != getattr(DEFAULTS, f)}
-    return replace(preset, **changes)
+    kind = "cnn" if preset.channels else "mlp"
+    if args.model not in (None, kind):
+        raise UsageError(f"--model {args.model} cannot train the "
+                         f"{kind.upper()} preset {name!r}")
+    given = {field: getattr(args, field) for field in RECIPE_OPTIONS
+             if getattr(args, field, None) is not None}
+    if "hidden" in given:
+        given["hidden"] = tuple(given["hidden"])
+    return replace(preset, **given)
+
+
+def _build(recipe: TrainConfig) -> tuple[Sequential, Optimizer]:
+    """The model and optimizer of ``recipe``, once its every number is checked.
+
+    The package's own constructors and checks judge the values; this only
+    runs them before the data is read. MNIST rows have 784 pixels.
+    """
+    model = recipe.build_model(n_in=784)
+    optimizer = recipe.build_optimizer(model.parameters())
+    recipe.build_augment()
+    check_whole("epochs", recipe.epochs)
+    check_whole("batch_size", recipe.batch_size)
+    check_whole("n_val", recipe.n_val, 0)
+    if recipe.early_stopping:
+        EarlyStopping(model, recipe.early_stopping)
+        if not recipe.n_val:
+            raise ValueError("early stopping needs a validation set (n_val > 0)")
+    return model, optimizer
+
+
+def _build_or_blame(recipe: TrainConfig, args: argparse.Namespace,
+                    usage: str) -> tuple[Sequential, Optimizer]:
+    """``_build``; if a value is refused, an ``ArgumentError`` naming its option.
+
+    The culprit is found by trying each given option alone on the preset;
+    when only their combination fails, all of them are named.
+    """
+    try:
+        return _build(recipe)
+    except (TypeError, ValueError) as err:
+        given = {f: getattr(recipe, f) for f in RECIPE_OPTIONS
+                 if getattr(args, f, None) is not None}
+        base = argparse.Namespace(**{**vars(args), **dict.fromkeys(RECIPE_OPTIONS)})
+        for field, value in given.items():
+            try:
+                _build(replace(recipe_from_args(base), **{field: value}))
+            except (TypeError, ValueError):
+                option = RECIPE_OPTIONS[field]
+                raise ArgumentError(f"scratchnet train: error: argument {option}: "
+                                    f"{err}", usage) from err
+        options = ", ".join(RECIPE_OPTIONS[f] for f in given) or "the preset"
+        raise UsageError(f"{options}: {err}") from err
 
 
 def _check_output(option: str, path: Path) -> None:
@@ -284,43 +339,32 @@ def _probe_loss(model: Sequential, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    recipe = recipe_from_args(args)
+    model, optimizer = _build_or_blame(recipe, args, args.usage)
     if args.save:
         _check_output("--save", args.save)
     (x_train, y_train), (x_test, y_test) = data.load_mnist(
         args.data_dir, progress=not args.quiet, timeout=args.timeout)
-    if args.val >= len(x_train):
-        raise UsageError(f"--val {args.val} would leave nothing to train on: "
+    if recipe.n_val >= len(x_train):
+        raise UsageError(f"--val {recipe.n_val} would leave nothing to train on: "
                          f"there are {len(x_train):,} training images")
     x_train, x_test = data.preprocess(x_train), data.preprocess(x_test)
     validation = None
-    if args.val:
+    if recipe.n_val:
         (x_train, y_train), validation = data.train_val_split(
-            x_train, y_train, n_val=args.val, seed=args.seed)
-
-    config = TrainConfig(
-        hidden=tuple(args.hidden), activation=args.activation,
-        dropout=args.dropout, optimizer=args.optimizer, lr=args.lr,
-        momentum=args.momentum, weight_decay=args.weight_decay,
-        lr_schedule=args.lr_schedule, epochs=args.epochs,
-        batch_size=args.batch_size, n_val=args.val, seed=args.seed)
-    if args.model == "cnn" or args.preset:
-        config = _preset_config(args, config)
-    model = config.build_model(n_in=x_train.shape[1])
+            x_train, y_train, n_val=recipe.n_val, seed=recipe.seed)
     probe = x_train[:2000], y_train[:2000]
     start_loss = _probe_loss(model, *probe)
     start = time.perf_counter()
     history = fit(model, x_train, y_train, loss=SoftmaxCrossEntropy(),
-                  optimizer=config.build_optimizer(model.parameters()),
-                  epochs=config.epochs, batch_size=config.batch_size,
-                  lr_schedule=config.lr_schedule, validation_data=validation,
-                  seed=config.seed, progress=not args.quiet,
-                  augment=config.build_augment())
+                  optimizer=optimizer, validation_data=validation,
+                  progress=not args.quiet, **recipe.fit_kwargs())
     train_seconds = time.perf_counter() - start
     end_loss = _probe_loss(model, *probe)
     if not end_loss <= start_loss * 1.001:   # beyond rounding; NaN is False too
         raise TrainingDiverged(
             f"the training loss rose from {start_loss:.4g} to {end_loss:.4g}",
-            len(history), 0, end_loss, config.lr, suggest_lr(config.lr))
+            len(history), 0, end_loss, recipe.lr, suggest_lr(recipe.lr))
     test_accuracy = metrics.accuracy(y_test, model.predict(x_test))
     warned = _learning_warnings(test_accuracy, n_classes=10)
     for line in warned:
@@ -329,26 +373,26 @@ def _cmd_train(args: argparse.Namespace) -> int:
     result = {
         "test_accuracy": round(float(test_accuracy), 6),
         "train_seconds": round(train_seconds, 3),
-        "epochs": config.epochs,
-        "model": "cnn" if isinstance(config, CNNConfig) else "mlp",
+        "epochs": len(history),
+        "model": "cnn" if recipe.channels else "mlp",
         "preset": args.preset,
         "architecture": model.architecture,
-        "optimizer": config.optimizer,
-        "lr": config.lr,
-        "batch_size": config.batch_size,
-        "seed": args.seed,
+        "optimizer": recipe.optimizer,
+        "lr": recipe.lr,
+        "batch_size": recipe.batch_size,
+        "seed": recipe.seed,
         "n_train": int(len(x_train)),
-        "n_val": int(args.val),
+        "n_val": int(recipe.n_val),
         "n_test": int(len(x_test)),
         "val_accuracy": history.val_acc[-1] if history.val_acc else None,
         "saved_to": str(args.save) if args.save else None,
         "warnings": warned,
     }
     if args.save:
-        model.save(args.save, metadata={"recipe": asdict(config),
+        model.save(args.save, metadata={"recipe": asdict(recipe),
                                         "test_accuracy": result["test_accuracy"]})
     print(f"model:         {model.architecture}")
-    print(f"trained:       {config.epochs} epochs in {train_seconds:.1f} s")
+    print(f"trained:       {len(history)} epochs in {train_seconds:.1f} s")
     print(f"test accuracy: {100 * test_accuracy:.2f}% "
           f"on {len(x_test):,} images")
     if args.save:
@@ -457,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             as_json = getattr(args, "json", False)
             handler = COMMANDS[(args.command, getattr(args, "data_command", None))]
+            _check_timeout(args.timeout)
             return handler(args)
         except BaseException as err:  # sorted below, or raised again
             failure = _failure(err)
@@ -467,6 +512,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             if as_json:
                 print(json.dumps({"error": message, "exit_code": status}))
             return status
+
+
+def _check_timeout(timeout: float | None) -> None:
+    """A bad ``--timeout`` (or ``$SCRATCHNET_TIMEOUT``) fails now, named."""
+    try:
+        data.timeout_seconds(timeout)
+    except UsageError as err:
+        if timeout is None:
+            raise
+        raise UsageError(f"--timeout {timeout:g}: {err}") from None
 
 
 def _failure(err: BaseException) -> tuple[int, str] | None:

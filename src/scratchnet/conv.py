@@ -20,30 +20,24 @@ Readable first, but fast enough to train a 99% MNIST CNN in minutes on a CPU.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from scratchnet.layers import Layer, _check_float
+from scratchnet.errors import check_whole
+from scratchnet.layers import Layer, _check_float, init_weights
 from scratchnet.parameter import Parameter
 
 
 def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; ``(3, 5)`` stays; anything else is an error."""
-    is_int = isinstance(value, (int, np.integer))
-    pair = (value, value) if is_int else tuple(value)
-    if len(pair) != 2 or not all(_is_whole(v) for v in pair):
-        raise ValueError(
-            f"{name} must be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _is_whole(n: Any, low: int = -1) -> bool:
-    """An int (not a bool) that is at least ``low``."""
-    return (isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-            and n >= low)
+    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    return check_whole(name, pair[0], 0), check_whole(name, pair[1], 0)
 
 
 def _check_images(x: np.ndarray, layer: Layer,
@@ -147,31 +141,19 @@ class Conv2D(Layer):
                  padding: int = 0, init: str = "he",
                  rng: np.random.Generator | int = 0) -> None:
         super().__init__()
-        for name, n, low in (("in_channels", in_channels, 1),
-                             ("out_channels", out_channels, 1),
-                             ("stride", stride, 1), ("padding", padding, 0)):
-            if not _is_whole(n, low):
-                raise ValueError(
-                    f"{name} must be a whole number >= {low}, got {n!r}")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = check_whole("in_channels", in_channels)
+        self.out_channels = check_whole("out_channels", out_channels)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         if min(self.kernel_size) < 1:
             raise ValueError(f"kernel_size must be >= 1, got {kernel_size!r}")
-        self.stride, self.padding, self.init = int(stride), int(padding), init
+        self.stride = check_whole("stride", stride)
+        self.padding = check_whole("padding", padding, 0)
+        self.init = init
         kh, kw = self.kernel_size
         fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
         rng = np.random.default_rng(rng)
         shape = (self.out_channels, self.in_channels, kh, kw)
-        if init == "he":
-            weights = rng.standard_normal(shape, dtype=np.float32)
-            weights *= math.sqrt(2.0 / fan_in)
-        elif init == "glorot":
-            limit = math.sqrt(6.0 / (fan_in + fan_out))
-            weights = rng.uniform(-limit, limit, shape).astype(np.float32)
-        else:
-            raise ValueError(f"init must be 'he' or 'glorot', got {init!r}")
-        self.W = Parameter(weights, "W")
+        self.W = Parameter(init_weights(fan_in, fan_out, init, rng, shape), "W")
         self.b = Parameter(np.zeros(self.out_channels, np.float32), "b")
         self._cols: np.ndarray | None = None
         self._x_shape: tuple[int, ...] | None = None
@@ -261,11 +243,7 @@ class MaxPool2D(Layer):
     def __init__(self, size: int = 2, stride: int | None = None) -> None:
         super().__init__()
         stride = size if stride is None else stride
-        for name, n in (("size", size), ("stride", stride)):
-            if not _is_whole(n, 1):
-                raise ValueError(
-                    f"{name} must be a whole number >= 1, got {n!r}")
-        self.size, self.stride = int(size), int(stride)
+        self.size, self.stride = check_whole("size", size), check_whole("stride", stride)
         self._x: np.ndarray | None = None
         self._out: np.ndarray | None = None
 

@@ -25,18 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.data import atomic_write_bytes, preprocess
+from scratchnet.atomic import atomic_write_bytes
+from scratchnet.data import preprocess
 from scratchnet.errors import UsageError
 from scratchnet.functional import softmax
-from scratchnet.layers import Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
+from scratchnet.layers import ACTIVATIONS, Dropout, LeakyReLU, Linear
 from scratchnet.model import Sequential
 
 MODEL_FORMAT = "scratchnet.mlp+json"
 SAMPLES_FORMAT = "scratchnet.samples+json"
 VERSION = 1
-ACTIVATIONS: dict[type, str] = {
-    ReLU: "relu", LeakyReLU: "leaky_relu", Sigmoid: "sigmoid", Tanh: "tanh",
-}
+NAMES: dict[type, str] = {cls: name for name, cls in ACTIVATIONS.items()}
+"""The name of each activation layer's type, as the page knows them."""
 
 
 class UnsupportedLayerError(UsageError):
@@ -85,12 +85,12 @@ def model_to_dict(model: Sequential,
             layers.append({"type": "linear", "in": layer.in_features,
                            "out": layer.out_features,
                            "W": encode_array(W), "b": encode_array(b)})
-        elif type(layer) in ACTIVATIONS:
+        elif type(layer) in NAMES:
             if size is None:
                 raise UnsupportedLayerError(
                     f"layer {i} {layer!r}: an exported MLP must start "
                     "with Linear")
-            entry: dict[str, Any] = {"type": ACTIVATIONS[type(layer)]}
+            entry: dict[str, Any] = {"type": NAMES[type(layer)]}
             if isinstance(layer, LeakyReLU):
                 entry["slope"] = layer.slope
             layers.append(entry)
@@ -199,7 +199,6 @@ def sample_pixels(doc: dict[str, Any]) -> np.ndarray:
 def model_from_dict(doc: dict[str, Any]) -> Sequential:
     """Rebuild a ``Sequential`` (in eval mode) from ``model_to_dict``'s dict."""
     _check_format(doc, MODEL_FORMAT)
-    classes = {name: cls for cls, name in ACTIVATIONS.items()}
     layers = []
     for entry in doc["layers"]:
         if entry["type"] == "linear":
@@ -208,8 +207,8 @@ def model_from_dict(doc: dict[str, Any]) -> Sequential:
             layer.b.value[...] = decode_array(entry["b"], layer.b.shape)
         elif entry["type"] == "leaky_relu":
             layer = LeakyReLU(entry["slope"])
-        elif entry["type"] in classes:
-            layer = classes[entry["type"]]()
+        elif entry["type"] in ACTIVATIONS:
+            layer = ACTIVATIONS[entry["type"]]()
         else:
             raise ValueError(f"unknown layer type {entry['type']!r}")
         layers.append(layer)

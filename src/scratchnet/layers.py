@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from scratchnet import functional as F
+from scratchnet.errors import check_whole
 from scratchnet.parameter import Parameter
 
 LAYER_TYPES: dict[str, type[Layer]] = {}
@@ -56,6 +57,12 @@ class Layer:
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """The gradient wrt the input; adds the parameters' to their ``.grad``.
+
+        Layers with parameters may also accept ``input_grad=False``, to skip
+        the input's gradient when they come first (``Linear`` does);
+        ``Sequential`` passes it only to a layer whose ``backward`` says so.
+        """
         raise NotImplementedError
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -103,20 +110,27 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
 
 
 def init_weights(fan_in: int, fan_out: int, init: str,
-                 rng: np.random.Generator) -> np.ndarray:
+                 rng: np.random.Generator,
+                 shape: tuple[int, ...] | None = None) -> np.ndarray:
     """A float32 ``(fan_in, fan_out)`` matrix scaled so signals neither die nor blow up.
 
     ``"he"``: normal with variance ``2 / fan_in``, for ReLU, which zeroes half
     its inputs. ``"glorot"``: uniform with variance ``2 / (fan_in + fan_out)``,
-    for tanh and sigmoid.
+    for tanh and sigmoid. ``shape`` (default ``(fan_in, fan_out)``) is for
+    weights laid out otherwise, such as a convolution's kernels.
     """
+    shape = (fan_in, fan_out) if shape is None else shape
     if init == "he":
         std = math.sqrt(2.0 / fan_in)   # a Python float keeps float32
-        return rng.standard_normal((fan_in, fan_out), dtype=np.float32) * std
+        return rng.standard_normal(shape, dtype=np.float32) * std
     if init == "glorot":
         limit = math.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+        return rng.uniform(-limit, limit, shape).astype(np.float32)
     raise ValueError(f"init must be 'he' or 'glorot', got {init!r}")
+
+
+INITS = ("glorot", "he")
+"""The names ``init_weights`` knows."""
 
 
 def _float_dtype(dtype: np.dtype | type | str) -> np.dtype:
@@ -144,10 +158,8 @@ class Linear(Layer):
                  rng: np.random.Generator | int = 0,
                  dtype: np.dtype | type | str = np.float32) -> None:
         super().__init__()
-        for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check_whole("in_features", in_features)
+        self.out_features = check_whole("out_features", out_features)
         self.init = init
         self.dtype = _float_dtype(dtype)
         weights = init_weights(self.in_features, self.out_features, init,
@@ -298,3 +310,14 @@ class Dropout(Layer):
 
     def config(self) -> dict[str, Any]:
         return {"type": "Dropout", "p": self.p}
+
+
+ACTIVATIONS: dict[str, type[Layer]] = {
+    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh,
+}
+"""The activation layers by the names recipes, files and the command line use."""
+
+
+def default_init(activation: str) -> str:
+    """``"he"`` for ReLU-like activations, ``"glorot"`` for sigmoid and tanh."""
+    return "he" if "relu" in activation else "glorot"

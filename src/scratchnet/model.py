@@ -14,6 +14,8 @@ anything is allocated, so a small hostile file cannot take the memory either.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import json
 import math
 import os
@@ -25,17 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.data.cache import atomic_writer
+from scratchnet.atomic import atomic_writer
 from scratchnet.functional import softmax
 from scratchnet.layers import (
+    ACTIVATIONS,
     LAYER_TYPES,
     Dropout,
     Layer,
-    LeakyReLU,
     Linear,
-    ReLU,
-    Sigmoid,
-    Tanh,
+    default_init,
     layer_from_config,
 )
 from scratchnet.parameter import Parameter
@@ -43,9 +43,6 @@ from scratchnet.parameter import Parameter
 FORMAT = "scratchnet.Sequential"
 FORMAT_VERSION = 1
 META_KEY = "__scratchnet__"
-ACTIVATIONS: dict[str, type[Layer]] = {
-    "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh,
-}
 MAX_ARRAY_BYTES = 1 << 30
 """Largest total size of a model file's arrays: 1 GiB, ten times the largest
 network of the book, and far from what a hostile file could make us take."""
@@ -90,9 +87,10 @@ class Sequential:
         first = 0 if input_grad else self._first_with_parameters()
         for layer in reversed(self.layers[first + 1:]):
             grad_out = layer.backward(grad_out)
-        if input_grad:
-            return self.layers[0].backward(grad_out)
-        self.layers[first].backward(grad_out, input_grad=False)
+        layer = self.layers[first]
+        if input_grad or not _can_skip_input_grad(type(layer)):
+            return layer.backward(grad_out)
+        layer.backward(grad_out, input_grad=False)
         return None
 
     def _first_with_parameters(self) -> int:
@@ -180,7 +178,7 @@ class Sequential:
 
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
-        return "Sequential(\n" + "\n".join(lines) + "\n)" if lines else "Sequential()"
+        return "Sequential(\n" + "\n".join(lines) + "\n)"   # never empty
 
     def save(self, path: str | os.PathLike[str], *,
              metadata: dict[str, Any] | None = None) -> Path:
@@ -393,6 +391,12 @@ def _check_arrays(path: str | os.PathLike[str], configs: list[Any],
             raise ModelFileError(f"{path}: array {name!r} contains NaN or inf")
 
 
+@functools.cache
+def _can_skip_input_grad(layer_type: type) -> bool:
+    """Whether the layer's ``backward`` declares ``input_grad`` (see ``Layer``)."""
+    return "input_grad" in inspect.signature(layer_type.backward).parameters
+
+
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
         seed: int | np.random.Generator = 0, init: str | None = None,
         dtype: np.dtype | type | str = np.float32) -> Sequential:
@@ -411,7 +415,7 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
                          f"got {activation!r}")
-    init = init or ("he" if "relu" in activation else "glorot")
+    init = init or default_init(activation)
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):

@@ -18,46 +18,44 @@ class Parameter:
     losses or batches before one optimizer step.
     """
 
-    __slots__ = ("value", "name", "_grad", "_stale")
+    __slots__ = ("value", "name", "_grad", "_zeros")
 
     def __init__(self, value: np.ndarray, name: str = "") -> None:
         self.value = np.asarray(value)
         self.name = name
         self._grad = np.zeros_like(self.value)
-        self._stale = False   # True after zero_grad(): _grad holds old numbers
+        self._zeros = True    # _grad is known to hold only zeros
 
     @property
     def grad(self) -> np.ndarray:
         """The accumulated gradient: an array shaped like ``value``."""
-        if self._stale:
-            self._grad.fill(0)
-            self._stale = False
+        self._zeros = False   # whoever reads it may write into it
         return self._grad
 
     @grad.setter
     def grad(self, array: np.ndarray) -> None:
-        self._grad, self._stale = np.asarray(array), False
+        self._grad, self._zeros = np.asarray(array), False
 
     def add_matmul(self, a: np.ndarray, b: np.ndarray) -> None:
         """``grad += a @ b``, the shape of every weight gradient.
 
         Right after ``zero_grad()`` the product is written straight into
-        ``grad``: no temporary array, no zero-filling, no addition, which
-        for a big weight matrix is three passes over its memory saved.
+        ``grad``, the sum of zero and it: no temporary array and no
+        addition, which for a big weight matrix saves two passes over it.
         """
-        if self._stale:
+        if self._zeros:
             np.matmul(a, b, out=self._grad)
-            self._stale = False
+            self._zeros = False
         else:
             self._grad += a @ b
 
     def add_sum(self, a: np.ndarray) -> None:
         """``grad += a.sum(axis=0)``, the shape of every bias gradient: a
         bias is added to every row, so its gradient sums over them. Like
-        ``add_matmul``, it writes straight into a stale ``grad``."""
-        if self._stale:
+        ``add_matmul``, it writes straight into a zeroed ``grad``."""
+        if self._zeros:
             a.sum(axis=0, out=self._grad)
-            self._stale = False
+            self._zeros = False
         else:
             self._grad += a.sum(axis=0)
 
@@ -74,9 +72,9 @@ class Parameter:
         return self.value.size
 
     def zero_grad(self) -> None:
-        """Reset the gradient to zero, lazily: the array is cleared only if
-        it is read before ``add_matmul`` or ``add_sum`` overwrites it."""
-        self._stale = True
+        """Set every entry of the gradient to zero, in place."""
+        self._grad.fill(0)
+        self._zeros = True
 
     def __repr__(self) -> str:
         return (f"Parameter({self.name!r}, shape={self.value.shape}, "

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from scratchnet.data import atomic_write_bytes
+from scratchnet.atomic import atomic_write_bytes
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
 from scratchnet.optim import SGD, Adam, Optimizer

@@ -1,10 +1,11 @@
-"""Named recipes: the book's best networks, one name each.
+"""Recipes: a network, its optimizer, its schedule, its data augmentation.
 
-``cnn()`` builds a LeNet-style convolutional network that reads the same
-flat ``(batch, 784)`` rows as an MLP; ``CNNConfig`` is a complete recipe for
-it (network, optimizer, schedule), the convolutional sibling of
-``train.TrainConfig``. ``PRESETS`` maps the names the command line accepts
-(``scratchnet train --preset best-cnn``) to recipes.
+``TrainConfig`` is the one recipe type. Its ``channels`` choose the network:
+none builds an MLP (``model.mlp``), one or more a LeNet-style CNN
+(``cnn()``, below) that reads the same flat ``(batch, 784)`` rows. The rest
+(optimizer, schedule, epochs, augmentation, early stopping) means the same
+for both. ``DEFAULTS`` is the recommended MLP recipe, ``BEST_CNN`` the
+book's CNN, and ``PRESETS`` names them for ``scratchnet train --preset``.
 """
 
 from __future__ import annotations
@@ -18,27 +19,104 @@ import numpy as np
 
 from scratchnet.augment import Augment
 from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape, output_size
-from scratchnet.layers import Dropout, Layer, Linear, ReLU
-from scratchnet.model import Sequential
-from scratchnet.optim import SGD, Adam, Optimizer
+from scratchnet.layers import ACTIVATIONS, Dropout, Layer, Linear, default_init
+from scratchnet.model import Sequential, mlp
+from scratchnet.optim import OPTIMIZERS, SGD, Optimizer
 from scratchnet.parameter import Parameter
-from scratchnet.train import DEFAULTS, TrainConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A complete MNIST training recipe: network, optimizer and schedule.
+
+    ``channels`` empty is an MLP with ``hidden`` layers; otherwise a CNN
+    with one convolution of ``kernel_size`` (and ``padding``) per entry,
+    then the ``hidden`` layers. ``n_val`` training images are held out for
+    validation (the command line picks them at random with ``seed``).
+    ``optimizer`` names an ``optim.OPTIMIZERS`` entry (SGD uses
+    ``momentum`` and ``nesterov``); ``init`` is ``None`` (He for ReLU, else
+    Glorot), ``"he"`` or ``"glorot"``; ``augment_shift`` and
+    ``augment_degrees`` > 0 train on randomly shifted / rotated digits;
+    ``early_stopping`` > 0 is the patience in epochs (needs a validation
+    set). The defaults switch all of these off, so adding them changed no
+    result.
+    """
+
+    hidden: tuple[int, ...] = (256, 128)
+    channels: tuple[int, ...] = ()
+    kernel_size: int = 5
+    padding: tuple[int, ...] = ()
+    activation: str = "relu"
+    dropout: float = 0.0
+    optimizer: str = "adam"
+    lr: float = 4e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    lr_schedule: str = "cosine"
+    epochs: int = 10
+    batch_size: int = 256
+    n_val: int = 5000
+    seed: int = 0
+    nesterov: bool = False
+    init: str | None = None
+    augment_shift: int = 0
+    augment_degrees: float = 0.0
+    early_stopping: int = 0
+
+    def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
+        if not self.channels:
+            return mlp([n_in, *self.hidden, n_out], self.activation, self.dropout,
+                       seed=self.seed, init=self.init)
+        side = math.isqrt(n_in)
+        if side * side != n_in:
+            raise ValueError(f"cnn() needs square images, got {n_in} pixels")
+        return cnn(self.channels, self.kernel_size, self.padding, self.hidden,
+                   self.dropout, (1, side, side), n_out, seed=self.seed,
+                   activation=self.activation, init=self.init)
+
+    def build_optimizer(self, params: list[Parameter]) -> Optimizer:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, "
+                             f"got {self.optimizer!r}")
+        if self.optimizer == "sgd":
+            return SGD(params, lr=self.lr, momentum=self.momentum,
+                       nesterov=self.nesterov, weight_decay=self.weight_decay)
+        return OPTIMIZERS[self.optimizer](params, lr=self.lr,
+                                          weight_decay=self.weight_decay)
+
+    def build_augment(self) -> Augment | None:
+        """The batch augmentation of this recipe, or None; seeded by ``seed``."""
+        if not (self.augment_shift or self.augment_degrees):
+            return None
+        return Augment(self.augment_shift, self.augment_degrees,
+                       seed=self.seed + 1)
+
+    def fit_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``fit`` that this recipe sets, e.g.
+        ``fit(model, x, y, optimizer=..., **config.fit_kwargs())``."""
+        return {"epochs": self.epochs, "batch_size": self.batch_size,
+                "lr_schedule": self.lr_schedule, "seed": self.seed,
+                "augment": self.build_augment(),
+                "early_stopping": self.early_stopping or None}
 
 
 def cnn(channels: Sequence[int] = (16, 32), kernel_size: int = 5,
         padding: Sequence[int] = (2, 0), hidden: Sequence[int] = (128,),
         dropout: float = 0.0, input_shape: Sequence[int] = (1, 28, 28),
-        n_classes: int = 10,
-        seed: int | np.random.Generator = 0) -> Sequential:
+        n_classes: int = 10, seed: int | np.random.Generator = 0,
+        activation: str = "relu", init: str | None = None) -> Sequential:
     """A CNN for flat images: ``(N, C*H*W)`` -> ``(N, n_classes)`` logits.
 
     ``Reshape(input_shape)``, then for each entry of ``channels`` a
-    ``Conv2D`` (padding from ``padding``), ``ReLU`` and ``MaxPool2D(2)``;
-    then ``Flatten`` and an MLP head with ``hidden`` ReLU layers (each
-    followed by ``Dropout`` when ``dropout > 0``) ending in raw logits.
-    One Generator seeded by ``seed`` initialises every layer.
+    ``Conv2D`` (padding from ``padding``), ``activation`` and
+    ``MaxPool2D(2)``; then ``Flatten`` and an MLP head with ``hidden``
+    layers (each followed by ``Dropout`` when ``dropout > 0``) ending in raw
+    logits. ``init`` as for ``mlp``; one Generator seeded by ``seed``
+    initialises every layer.
     """
     channels, padding = list(channels), list(padding)
+    act = ACTIVATIONS[activation]
+    init = init or default_init(activation)
     if len(padding) != len(channels):
         raise ValueError(f"need one padding per conv layer: {len(channels)} "
                          f"channels but {len(padding)} paddings")
@@ -46,8 +124,8 @@ def cnn(channels: Sequence[int] = (16, 32), kernel_size: int = 5,
     c, h, w = input_shape
     layers: list[Layer] = [Reshape(input_shape)]
     for out, pad in zip(channels, padding):
-        layers += [Conv2D(c, out, kernel_size, padding=pad, rng=rng),
-                   ReLU(), MaxPool2D(2)]
+        layers += [Conv2D(c, out, kernel_size, padding=pad, init=init, rng=rng),
+                   act(), MaxPool2D(2)]
         c = out
         h = output_size(output_size(h, kernel_size, 1, pad), 2, 2)
         w = output_size(output_size(w, kernel_size, 1, pad), 2, 2)
@@ -57,66 +135,27 @@ def cnn(channels: Sequence[int] = (16, 32), kernel_size: int = 5,
     layers.append(Flatten())
     sizes = [c * h * w, *hidden]
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [Linear(n_in, n_out, rng=rng), ReLU()]
+        layers += [Linear(n_in, n_out, init=init, rng=rng), act()]
         if dropout:
             layers.append(Dropout(dropout, rng=rng))
-    layers.append(Linear(sizes[-1], n_classes, rng=rng))
+    layers.append(Linear(sizes[-1], n_classes, init=init, rng=rng))
     return Sequential(*layers)
 
 
-@dataclass(frozen=True)
-class CNNConfig:
-    """A complete MNIST recipe for ``cnn()``: network, optimizer and schedule."""
+DEFAULTS = TrainConfig()
+"""The recommended recipe: 784-256-128-10 ReLU, Adam with cosine decay.
 
-    channels: tuple[int, ...] = (16, 32)
-    kernel_size: int = 5
-    padding: tuple[int, ...] = (2, 0)
-    hidden: tuple[int, ...] = (128,)
-    dropout: float = 0.0
-    optimizer: str = "adam"
-    lr: float = 2e-3
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    lr_schedule: str = "cosine"
-    epochs: int = 8
-    batch_size: int = 128
-    n_val: int = 5000
-    seed: int = 0
-    augment_shift: int = 0
+With seed 0 it reaches about 98.3% test accuracy after 10 epochs on 55,000
+images in under 10 s on a 2-core CPU; the book measures it afresh.
+"""
 
-    def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
-        side = math.isqrt(n_in)
-        if side * side != n_in:
-            raise ValueError(f"cnn() needs square images, got {n_in} pixels")
-        return cnn(self.channels, self.kernel_size, self.padding, self.hidden,
-                   self.dropout, (1, side, side), n_out, seed=self.seed)
-
-    def build_optimizer(self, params: list[Parameter]) -> Optimizer:
-        if self.optimizer == "adam":
-            return Adam(params, lr=self.lr, weight_decay=self.weight_decay)
-        return SGD(params, lr=self.lr, momentum=self.momentum,
-                   weight_decay=self.weight_decay)
-
-    def build_augment(self) -> Augment | None:
-        """Random shifts of up to ``augment_shift`` pixels, or None; seeded."""
-        if not self.augment_shift:
-            return None
-        return Augment(self.augment_shift, seed=self.seed + 1)
-
-    def fit_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of ``fit`` that this recipe sets, e.g.
-        ``fit(model, x, y, optimizer=..., **config.fit_kwargs())``."""
-        return {"epochs": self.epochs, "batch_size": self.batch_size,
-                "lr_schedule": self.lr_schedule, "seed": self.seed,
-                "augment": self.build_augment()}
-
-
-BEST_CNN = CNNConfig(augment_shift=2)
+BEST_CNN = TrainConfig(channels=(16, 32), padding=(2, 0), hidden=(128,),
+                       lr=2e-3, epochs=8, batch_size=128, augment_shift=2)
 """The book's CNN: ``cnn()`` with its defaults, Adam 2e-3 with cosine decay,
 8 epochs of batches of 128 digits shifted at random by up to 2 pixels.
 Chosen on the validation split; see the convolutions chapter."""
 
-PRESETS: dict[str, TrainConfig | CNNConfig] = {
+PRESETS: dict[str, TrainConfig] = {
     "best-mlp": DEFAULTS,
     "best-cnn": BEST_CNN,
 }

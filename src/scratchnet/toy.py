@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratchnet.errors import check_whole
+
 Seed = int | np.random.Generator | None
 
 
@@ -25,9 +27,7 @@ def _rng(seed: Seed) -> np.random.Generator:
 
 
 def _check(n: int, noise: float) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be a whole number >= 2 (one point per "
-                         f"class at least), got {n!r}")
+    check_whole("n", n, 2)   # one point per class at least
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(
             f"noise must be a finite number >= 0, got {noise!r}")

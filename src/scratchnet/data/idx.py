@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import atomic_writer
+from scratchnet.atomic import atomic_writer
 from .errors import IDXFormatError
 
 # dtype code -> big-endian NumPy dtype, as in the format's definition.
