@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from data_server import make_mirror  # noqa: F401 - a fixture
 
 from scratchnet.cli import build_parser, main
 
@@ -123,3 +124,53 @@ def test_default_training_reaches_98_percent_and_is_reproducible() -> None:
     assert results[0]["test_accuracy"] >= 0.98
     assert results[0]["test_accuracy"] == results[1]["test_accuracy"]
     assert results[0]["epochs"] == 10
+
+
+@pytest.fixture
+def fake_mnist_cli(make_mirror, monkeypatch):
+    """``data fetch`` and ``data info`` against a local mirror of fake MNIST files."""
+    import functools
+
+    from data_server import fake_mnist
+
+    from scratchnet import cli
+
+    fake = fake_mnist()
+    mirror = make_mirror(fake.gz)
+    monkeypatch.setattr(cli.data, "fetch_mnist", functools.partial(
+        cli.data.fetch_mnist, mirrors=[mirror.url], spec=fake.spec))
+    monkeypatch.setattr(cli.data, "mnist_info", functools.partial(
+        cli.data.mnist_info, spec=fake.spec))
+    return fake
+
+
+def test_data_fetch_prints_each_file_and_data_info_shows_them_verified(
+        fake_mnist_cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "mnist"
+    assert main(["--data-dir", str(target), "data", "fetch", "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(line.split()[0] for line in lines) == sorted(fake_mnist_cli.idx)
+    assert all(line.split()[1] == str(target / line.split()[0]) for line in lines)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == fake_mnist_cli.idx
+
+    assert main(["--data-dir", str(target), "data", "info"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"directory: {target}"
+    files = {line.split()[0]: line.split()[1] for line in out[1:5]}
+    assert files == dict.fromkeys(fake_mnist_cli.idx, "verified")
+    train = fake_mnist_cli.arrays["train-images-idx3-ubyte"].shape
+    assert f"train: images {train}," in "\n".join(out)
+    assert any(line.startswith("  label counts 0..9: ") for line in out)
+
+
+def test_data_info_names_a_damaged_file_and_fails(
+        fake_mnist_cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "mnist"
+    assert main(["--data-dir", str(target), "data", "fetch", "--quiet"]) == 0
+    (target / "t10k-labels-idx1-ubyte").write_bytes(b"junk")
+    capsys.readouterr()
+    assert main(["--data-dir", str(target), "data", "info"]) == 1
+    out, err = capsys.readouterr()
+    line = next(x for x in out.splitlines() if "t10k-labels-idx1-ubyte" in x)
+    assert "verified" not in line
+    assert "`scratchnet data fetch` downloads what is missing" in err

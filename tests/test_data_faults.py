@@ -25,12 +25,12 @@ from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtu
 
 from scratchnet.data import (
     MNISTUnavailableError,
-    atomic_write_bytes,
     fetch_mnist,
     load_mnist,
     mnist_info,
     timeout_seconds,
 )
+from scratchnet.atomic import atomic_write_bytes
 from scratchnet.errors import UsageError
 
 FAKE = fake_mnist()
@@ -100,11 +100,12 @@ def test_a_mirror_that_stalls_mid_body_times_out_and_the_next_is_used(
         make_mirror, cache):
     stalled, good = make_mirror(FAKE.gz), make_mirror(FAKE.gz)
     stalled.trickle = {name: 30.0 for name in FAKE.gz}   # one chunk, then silence
-    start = time.monotonic()
     fetch_mnist(cache, mirrors=[stalled.url, good.url], timeout=0.5,
                 progress=False, spec=FAKE.spec)
-    assert time.monotonic() - start < 25     # did not wait out the 30 s stall
     assert stalled.sent[TRAIN_IMAGES + ".gz"] == stalled.TRICKLE_CHUNK
+    # The client gave up after the first chunk: every file came from the good
+    # mirror, none from the stalled one after its 30 s of silence.
+    assert sorted(good.hits) == sorted(FAKE.gz)
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == FAKE.idx
 
 
@@ -169,9 +170,9 @@ def test_sigterm_mid_download_exits_143_and_leaves_no_partial_file(
 def test_written_files_get_the_umask_in_force_and_import_changes_none(tmp_path):
     code = ("import os, sys\n"
             "os.umask(0o077)\n"
-            "import scratchnet.data.cache as cache\n"
+            "import scratchnet.atomic as atomic\n"
             "print(oct(os.umask(0o027)))\n"
-            "path = cache.atomic_write_bytes(sys.argv[1], b'x')\n"
+            "path = atomic.atomic_write_bytes(sys.argv[1], b'x')\n"
             "print(oct(os.stat(path).st_mode & 0o777))\n")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f")],
                           capture_output=True, text=True, check=True)

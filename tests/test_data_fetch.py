@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tarfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtu
 from scratchnet.data import (
     ArrayUnpickler,
     MNISTUnavailableError,
-    atomic_writer,
     cache_dir,
     fetch_mnist,
     load_mnist,
@@ -45,6 +43,7 @@ from scratchnet.data import (
     preprocess,
     train_val_split,
 )
+from scratchnet.atomic import atomic_writer
 from scratchnet.data.sources import DEFAULT_MIRRORS, mirror_list
 
 FAKE = fake_mnist()
@@ -122,12 +121,13 @@ def test_slow_mirror_times_out_and_the_next_one_is_used(make_mirror, cache):
     slow = make_mirror(FAKE.gz)
     slow.delay = {name: 30.0 for name in FAKE.gz}
     good = make_mirror(FAKE.gz)
-    start = time.perf_counter()
     fetch_mnist(cache, mirrors=[slow.url, good.url], timeout=0.5, progress=False,
                 spec=FAKE.spec)
-    assert time.perf_counter() - start < 5
     assert cached_bytes(cache) == FAKE.idx
     assert len(slow.hits) == 1  # a mirror that timed out is not tried again
+    # Every file came from the good mirror: the client gave up on the slow
+    # one instead of waiting out its delay (which would have served them all).
+    assert sorted(good.hits) == sorted(FAKE.gz)
 
 
 def test_when_every_source_fails_the_error_lists_each_and_the_manual_steps(
@@ -205,7 +205,7 @@ def test_interrupt_before_the_rename_leaves_no_file(make_mirror, cache, monkeypa
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_process_killed_mid_write_leaves_no_file_that_loads(make_mirror, cache):
     child = ("import os, signal, sys\n"
-             "from scratchnet.data import atomic_writer\n"
+             "from scratchnet.atomic import atomic_writer\n"
              "with atomic_writer(sys.argv[1]) as f:\n"
              "    f.write(sys.stdin.buffer.read()[:1000]); f.flush()\n"
              "    os.kill(os.getpid(), signal.SIGKILL)\n")
