@@ -3,6 +3,7 @@
 #
 #   make book              build the executed HTML book into _build/html
 #   make test              run the whole test suite
+#   make lint              ruff on all Python, mypy on the package
 #   make chapter CH=mnist  execute one chapter, report its outputs
 #   make site-test         check the built site (links, errors, browser)
 #   make bench             run the side-by-side benchmarks (BENCH_FLAGS=--quick)
@@ -15,12 +16,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --keep-going
 
-.PHONY: book test chapter site-test bench bench-env browser clean env data lab
+.PHONY: lint book test chapter site-test bench bench-env browser clean env data lab
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,book]"
+	$(PY) -m pip install --quiet -e ".[test,book,lint]"
 	@touch $(STAMP)
 
 env: $(STAMP)
@@ -33,6 +34,12 @@ book: $(STAMP) data
 
 test: $(STAMP) browser
 	$(PY) -m pytest
+
+LINT_PATHS := src tests benchmarks book/_ext book/run_chapter.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/mypy
 
 # The site tests drive a real Chromium. Where one can be installed as CI does
 # it (root and apt: a fresh Debian or Ubuntu machine), install Debian's

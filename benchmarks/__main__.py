@@ -20,7 +20,7 @@ from scratchnet import metrics
 from scratchnet.train import DEFAULTS, fit
 
 from . import accuracy, cnn, mlp, system
-from .common import cycle, interleaved, machine, mnist, mlp_matmul_flops
+from .common import cycle, interleaved, machine, mlp_matmul_flops, mnist
 
 TARGETS = {  # key: (comparison, bound) — what the project promises
     "ratio_vs_torch": ("<=", 0.90),

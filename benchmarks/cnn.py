@@ -1,18 +1,18 @@
 """Training images per second for the book's CNN: scratchnet vs PyTorch.
 
-Both train the ``presets.BEST_CNN`` network, without its augmentation (two 5x5 convolutions with ReLU
-and 2x2 max-pooling, a 128-unit hidden layer) with Adam at batch 128 on the
-same images in the same order, in float32 with the same thread count, from
-the same initial weights (those of ``RECIPE.build_model()``).
+Both train the ``presets.BEST_CNN`` network without its augmentation (two
+5x5 convolutions with ReLU and 2x2 max-pooling, a 128-unit hidden layer)
+with Adam at batch 128 on the same images in the same order, in float32
+with the same thread count, from the same initial weights (those of
+``RECIPE.build_model()``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
-
-from dataclasses import replace
 
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.presets import BEST_CNN

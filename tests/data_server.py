@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -67,7 +68,7 @@ class Mirror:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         mirror: Mirror = self.server.mirror  # type: ignore[attr-defined]
         name = self.path.rsplit("/", 1)[-1]
         mirror.hits.append(name)
@@ -204,7 +205,7 @@ class _Py2Pickler(pickle._Pickler):  # type: ignore[name-defined]
     the real file never names that global, so the fake must not either.
     """
 
-    dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
+    dispatch: ClassVar[dict] = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
 
     def save_py2_str(self, obj: bytes) -> None:
         self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)

@@ -1,4 +1,4 @@
-"""The command line when things go wrong: a clear line, the right exit status, nothing lost.
+"""The command line when things go wrong: a clear line, the right exit, nothing lost.
 
 Exit status: 1 the environment failed, 2 the request was wrong, 3 training
 diverged, 130 Ctrl-C. Most cases run ``main`` in this process; signals and
@@ -151,7 +151,8 @@ def test_train_save_into_a_read_only_directory_fails_before_training(
 def test_export_with_too_many_samples_writes_nothing(good_model, capsys):
     assert main(["export", str(good_model), "--samples", "20000"]) == 2
     err = one_line(capsys.readouterr().err)
-    assert err == "scratchnet: error: --samples 20000: the test set has only 10,000 images"
+    assert err == ("scratchnet: error: --samples 20000: the test set has only "
+                   "10,000 images")
     assert os.listdir(good_model.parent) == ["good.npz"]
 
 

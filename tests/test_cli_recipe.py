@@ -61,7 +61,8 @@ OPTION_CASES = [
 def test_every_option_of_the_recipe_has_a_case_here():
     assert {case[0] for case in OPTION_CASES} == set(cli.RECIPE_OPTIONS.values())
     network_shape = {"channels", "kernel_size", "padding"}   # set by the presets
-    assert set(cli.RECIPE_OPTIONS) == {f.name for f in fields(TrainConfig)} - network_shape
+    recipe_fields = {f.name for f in fields(TrainConfig)}
+    assert set(cli.RECIPE_OPTIONS) == recipe_fields - network_shape
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))

@@ -23,6 +23,7 @@ from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtu
     make_mirror,
 )
 
+from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import (
     MNISTUnavailableError,
     fetch_mnist,
@@ -30,7 +31,6 @@ from scratchnet.data import (
     mnist_info,
     timeout_seconds,
 )
-from scratchnet.atomic import atomic_write_bytes
 from scratchnet.errors import UsageError
 
 FAKE = fake_mnist()

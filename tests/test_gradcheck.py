@@ -7,7 +7,11 @@ import pytest
 
 from scratchnet import functional as F
 from scratchnet.gradcheck import (
-    GradcheckResult, check_derivative, check_layer, check_loss, numerical_gradient,
+    GradcheckResult,
+    check_derivative,
+    check_layer,
+    check_loss,
+    numerical_gradient,
     relative_error,
 )
 from scratchnet.layers import Linear, ReLU
@@ -111,7 +115,7 @@ def test_relative_error_is_scale_free_and_zero_for_zeros():
     a = np.array([1.0, 0.0])
     assert relative_error(a, a) == 0.0
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
-    tiny = relative_error(1e-9 * a, 1e-9 * (a + [0.01, 0]))
+    tiny = relative_error(1e-9 * a, 1e-9 * (a + [0.01, 0]))  # noqa: RUF005 - arrays
     assert tiny == pytest.approx(0.01 / 1.01)
 
 

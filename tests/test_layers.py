@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from scratchnet.gradcheck import check_layer
 from scratchnet.layers import (
-    LAYER_TYPES, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, layer_from_config,
+    LAYER_TYPES,
+    Dropout,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    layer_from_config,
 )
 
 RNG = np.random.default_rng(0)

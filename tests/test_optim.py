@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from scratchnet.optim import (
-    FLUSH_BELOW, SCHEDULES, SGD, Adam, AdamW, cosine_decay, flush_tiny,
-    linear_warmup, step_decay, warmup,
+    FLUSH_BELOW,
+    SCHEDULES,
+    SGD,
+    Adam,
+    AdamW,
+    cosine_decay,
+    flush_tiny,
+    linear_warmup,
+    step_decay,
+    warmup,
 )
 from scratchnet.parameter import Parameter
 

@@ -19,7 +19,6 @@ from scratchnet.train import (
     History,
     TrainConfig,
     TrainingDiverged,
-    evaluate,
     fit,
 )
 

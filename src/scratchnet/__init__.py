@@ -21,42 +21,113 @@ The path of one MNIST image, in five small files:
    gradient, leaving ``.grad`` as it was.
 """
 
+from scratchnet.augment import Augment
 from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape
+from scratchnet.data import (
+    fetch_mnist,
+    load_mnist,
+    mnist_info,
+    preprocess,
+    train_val_split,
+)
 from scratchnet.gradcheck import (
-    GradcheckResult, check_derivative, check_layer, check_loss, numerical_gradient,
+    GradcheckResult,
+    check_derivative,
+    check_layer,
+    check_loss,
+    numerical_gradient,
 )
 from scratchnet.layers import (
-    Dropout, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh,
+    Dropout,
+    Layer,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Tanh,
 )
 from scratchnet.losses import MSE, SoftmaxCrossEntropy
 from scratchnet.metrics import accuracy, confusion_matrix, per_class_accuracy
 from scratchnet.model import ModelFileError, Sequential, load, mlp
-from scratchnet.augment import Augment
 from scratchnet.optim import (
-    OPTIMIZERS, SCHEDULES, SGD, Adam, AdamW, FusedAdam, Optimizer, cosine_decay,
-    step_decay, warmup,
+    OPTIMIZERS,
+    SCHEDULES,
+    SGD,
+    Adam,
+    AdamW,
+    FusedAdam,
+    Optimizer,
+    cosine_decay,
+    step_decay,
+    warmup,
 )
 from scratchnet.parameter import Parameter
 from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig, cnn
 from scratchnet.train import (
-    EarlyStopping, History, TrainingDiverged, evaluate, fit, train_epoch, train_step,
-)
-
-from scratchnet.data import (
-    fetch_mnist, load_mnist, mnist_info, preprocess, train_val_split,
+    EarlyStopping,
+    History,
+    TrainingDiverged,
+    evaluate,
+    fit,
+    train_epoch,
+    train_step,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BEST_CNN", "Conv2D", "Flatten", "MaxPool2D", "PRESETS", "Reshape", "cnn",
-    "DEFAULTS", "MSE", "OPTIMIZERS", "SCHEDULES", "SGD", "Adam", "AdamW", "Augment",
-    "Dropout", "FusedAdam", "train_epoch", "train_step",
-    "EarlyStopping", "GradcheckResult", "History",
-    "Layer", "LeakyReLU", "Linear", "ModelFileError", "Optimizer", "Parameter",
-    "ReLU", "Sequential", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "TrainConfig",
-    "TrainingDiverged", "accuracy", "check_derivative", "check_layer",
-    "check_loss", "confusion_matrix", "cosine_decay", "evaluate", "fetch_mnist",
-    "fit", "load", "load_mnist", "mlp", "mnist_info", "numerical_gradient",
-    "per_class_accuracy", "preprocess", "step_decay", "train_val_split", "warmup",
+    "BEST_CNN",
+    "DEFAULTS",
+    "MSE",
+    "OPTIMIZERS",
+    "PRESETS",
+    "SCHEDULES",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Augment",
+    "Conv2D",
+    "Dropout",
+    "EarlyStopping",
+    "Flatten",
+    "FusedAdam",
+    "GradcheckResult",
+    "History",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "MaxPool2D",
+    "ModelFileError",
+    "Optimizer",
+    "Parameter",
+    "ReLU",
+    "Reshape",
+    "Sequential",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Tanh",
+    "TrainConfig",
+    "TrainingDiverged",
+    "accuracy",
+    "check_derivative",
+    "check_layer",
+    "check_loss",
+    "cnn",
+    "confusion_matrix",
+    "cosine_decay",
+    "evaluate",
+    "fetch_mnist",
+    "fit",
+    "load",
+    "load_mnist",
+    "mlp",
+    "mnist_info",
+    "numerical_gradient",
+    "per_class_accuracy",
+    "preprocess",
+    "step_decay",
+    "train_epoch",
+    "train_step",
+    "train_val_split",
+    "warmup",
 ]

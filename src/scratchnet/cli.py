@@ -37,11 +37,10 @@ from typing import Any
 import numpy as np
 
 from scratchnet import data, metrics
-from scratchnet.errors import UsageError
+from scratchnet.errors import UsageError, check_whole
+from scratchnet.layers import ACTIVATIONS, INITS
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import ModelFileError, Sequential
-from scratchnet.errors import check_whole
-from scratchnet.layers import ACTIVATIONS, INITS
 from scratchnet.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from scratchnet.presets import DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import (
@@ -381,9 +380,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "lr": recipe.lr,
         "batch_size": recipe.batch_size,
         "seed": recipe.seed,
-        "n_train": int(len(x_train)),
+        "n_train": len(x_train),
         "n_val": int(recipe.n_val),
-        "n_test": int(len(x_test)),
+        "n_test": len(x_test),
         "val_accuracy": history.val_acc[-1] if history.val_acc else None,
         "saved_to": str(args.save) if args.save else None,
         "warnings": warned,
@@ -548,7 +547,7 @@ def _failure(err: BaseException) -> tuple[int, str] | None:
 
 
 def _os_message(err: OSError) -> str:
-    """``/path: Permission denied`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    """``/path: Permission denied``, not ``[Errno 13] Permission denied: '/path'``."""
     if err.filename is None:
         return str(err)
     target = f" -> {err.filename2}" if err.filename2 else ""

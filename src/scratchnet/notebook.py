@@ -17,7 +17,8 @@ def glue(name: str, value: Any) -> None:
     """Show ``name: value`` and keep ``value`` for the book's glue roles.
 
     ``value`` is what the prose shows: text, or Markdown (for ``{glue:md}``),
-    shown as its source. Without myst-nb (a fresh Jupyter) the value is only shown; the book's
+    shown as its source. Without myst-nb (a fresh Jupyter) the value is only
+    shown; the book's
     build always has myst-nb, so the page can quote it.
     """
     shown = value._repr_markdown_() if hasattr(value, "_repr_markdown_") else value

@@ -27,7 +27,6 @@ import numpy as np
 
 from scratchnet.parameter import Parameter
 
-
 FLUSH_BELOW = 2.0 ** -100
 """Optimizer state smaller than this (about 8e-31) is set to zero."""
 FLUSH_EVERY = 32

@@ -18,7 +18,7 @@ class Parameter:
     losses or batches before one optimizer step.
     """
 
-    __slots__ = ("value", "name", "_grad", "_zeros")
+    __slots__ = ("_grad", "_zeros", "name", "value")
 
     def __init__(self, value: np.ndarray, name: str = "") -> None:
         self.value = np.asarray(value)

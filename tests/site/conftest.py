@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from site_helpers import BROWSER_FLAGS, SITE, find_browser, toc_files
 
 NO_BROWSER = ("no Chromium found: install Debian's `chromium` package (as root, "

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from site_helpers import SCREENSHOTS, built_page, watch_errors
 
 from scratchnet import functional as F
-from site_helpers import SCREENSHOTS, built_page, watch_errors
 
 pytestmark = pytest.mark.site
 

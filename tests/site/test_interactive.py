@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from site_helpers import ROOT, SCREENSHOTS, built_page
 
 from scratchnet import data, export
 from scratchnet.model import Sequential
-from site_helpers import ROOT, SCREENSHOTS, built_page
 
 pytestmark = pytest.mark.site
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from site_helpers import SCREENSHOTS, built_page, watch_errors
 
 from scratchnet import playground
-from site_helpers import SCREENSHOTS, built_page, watch_errors
 
 pytestmark = pytest.mark.site
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from site_helpers import ROOT, SCREENSHOTS, toc_files
 
 pytestmark = pytest.mark.site

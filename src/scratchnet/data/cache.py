@@ -3,20 +3,17 @@
 The cache directory is chosen by, in order: the `data_dir` argument, the
 `SCRATCHNET_DATA` environment variable, the per-user cache directory of the
 platform (XDG on Linux). Files are written with ``scratchnet.atomic``, so an
-interrupted write never leaves a file that looks complete. A file that fails its check is moved aside
-(`move_aside`), never deleted: it may be the only copy there is.
+interrupted write never leaves a file that looks complete. A file that fails
+its check is moved aside (`move_aside`), never deleted: it may be the only
+copy there is.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import os
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from platformdirs import user_cache_path
 

