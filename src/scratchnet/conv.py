@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -34,7 +34,8 @@ from scratchnet.parameter import Parameter
 
 def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; ``(3, 5)`` stays; anything else is an error."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    pair = ((value, value) if isinstance(value, numbers.Integral)
+            else tuple(cast(Sequence[int], value)))
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
     return check_whole(name, pair[0], 0), check_whole(name, pair[1], 0)

@@ -29,7 +29,7 @@ from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import preprocess
 from scratchnet.errors import UsageError
 from scratchnet.functional import softmax
-from scratchnet.layers import ACTIVATIONS, Dropout, LeakyReLU, Linear
+from scratchnet.layers import ACTIVATIONS, Dropout, Layer, LeakyReLU, Linear
 from scratchnet.model import Sequential
 
 MODEL_FORMAT = "scratchnet.mlp+json"
@@ -121,7 +121,7 @@ def forward(doc: dict[str, Any], x: np.ndarray) -> np.ndarray:
     only what the exported document holds.
     """
     _check_format(doc, MODEL_FORMAT)
-    h = np.asarray(x, dtype=np.float32)
+    h: np.ndarray = np.asarray(x, dtype=np.float32)
     if h.ndim != 2 or h.shape[1] != doc["inputs"]:
         raise ValueError(f"expected x of shape (n, {doc['inputs']}), "
                          f"got {h.shape}")
@@ -202,9 +202,10 @@ def model_from_dict(doc: dict[str, Any]) -> Sequential:
     layers = []
     for entry in doc["layers"]:
         if entry["type"] == "linear":
-            layer = Linear(entry["in"], entry["out"], rng=0)
-            layer.W.value[...] = decode_array(entry["W"], layer.W.shape)
-            layer.b.value[...] = decode_array(entry["b"], layer.b.shape)
+            linear = Linear(entry["in"], entry["out"], rng=0)
+            linear.W.value[...] = decode_array(entry["W"], linear.W.shape)
+            linear.b.value[...] = decode_array(entry["b"], linear.b.shape)
+            layer: Layer = linear
         elif entry["type"] == "leaky_relu":
             layer = LeakyReLU(entry["slope"])
         elif entry["type"] in ACTIVATIONS:

@@ -14,7 +14,6 @@ anything is allocated, so a small hostile file cannot take the memory either.
 from __future__ import annotations
 
 import contextlib
-import functools
 import inspect
 import json
 import math
@@ -90,7 +89,7 @@ class Sequential:
         layer = self.layers[first]
         if input_grad or not _can_skip_input_grad(type(layer)):
             return layer.backward(grad_out)
-        layer.backward(grad_out, input_grad=False)
+        layer.backward(grad_out, input_grad=False)  # type: ignore[call-arg]
         return None
 
     def _first_with_parameters(self) -> int:
@@ -202,7 +201,7 @@ class Sequential:
         arrays = {name: p.value for name, p in self.named_parameters()}
         arrays[META_KEY] = np.array(json.dumps(meta, default=_to_json))
         with atomic_writer(path) as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub
         return path
 
     @classmethod
@@ -391,10 +390,15 @@ def _check_arrays(path: str | os.PathLike[str], configs: list[Any],
             raise ModelFileError(f"{path}: array {name!r} contains NaN or inf")
 
 
-@functools.cache
-def _can_skip_input_grad(layer_type: type) -> bool:
+def _can_skip_input_grad(layer_type: type[Layer]) -> bool:
     """Whether the layer's ``backward`` declares ``input_grad`` (see ``Layer``)."""
-    return "input_grad" in inspect.signature(layer_type.backward).parameters
+    if layer_type not in _SKIPS_INPUT_GRAD:
+        params = inspect.signature(layer_type.backward).parameters
+        _SKIPS_INPUT_GRAD[layer_type] = "input_grad" in params
+    return _SKIPS_INPUT_GRAD[layer_type]
+
+
+_SKIPS_INPUT_GRAD: dict[type[Layer], bool] = {}
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,

@@ -33,7 +33,7 @@ DATASETS: dict[str, tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]]]] = 
 }
 """The page's data sets: name -> (label shown on the page, generator)."""
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
-OPTIMIZERS: dict[str, dict[str, float]] = {
+OPTIMIZERS: dict[str, dict[str, Any]] = {
     "sgd": {"lr": 0.1, "momentum": 0.9},
     "adam": {"lr": 0.01},
 }
@@ -73,7 +73,7 @@ def datasets(n_train: int = 400, n_test: int = 200,
     return out
 
 
-def make_optimizer(name: str, model: Sequential, **settings: float) -> Optimizer:
+def make_optimizer(name: str, model: Sequential, **settings: Any) -> Optimizer:
     """The page's optimizer ``name`` ("sgd" or "adam") for ``model``'s parameters."""
     if name == "sgd":
         return SGD(model.parameters(), **settings)

@@ -99,7 +99,7 @@ def training_curves(history: Mapping[str, Sequence[float]] | object) -> Figure:
 
     ``history`` is a ``scratchnet.train.History`` or a dict of the same lists.
     """
-    h = history if isinstance(history, Mapping) else history.as_dict()
+    h = history if isinstance(history, Mapping) else history.as_dict()  # type: ignore[attr-defined]
     epochs = np.arange(1, len(h["train_loss"]) + 1)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2),
                                           layout="constrained")

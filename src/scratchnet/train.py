@@ -217,7 +217,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                 history.train_acc.append(train_acc)
                 _check_weights(model, epoch, steps, train_loss, optimizer.lr)
                 if validation_data is not None:
-                    val_loss, val_acc = evaluate(model, *validation_data, loss=loss)
+                    x_val, y_val = validation_data
+                    val_loss, val_acc = evaluate(model, x_val, y_val, loss=loss)
                     history.val_loss.append(val_loss)
                     history.val_acc.append(val_acc)
                 history.epoch_seconds.append(time.perf_counter() - start)

@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from tqdm import tqdm
@@ -231,7 +231,7 @@ def pickle_to_idx(splits: object) -> dict[str, bytes]:
     Train followed by valid is the official 60,000-image training set.
     """
     try:
-        (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = splits  # type: ignore[misc]
+        (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = cast(Any, splits)
     except (TypeError, ValueError):
         raise ValueError("expected (train, valid, test) pairs of arrays") from None
     return {
