@@ -71,7 +71,8 @@ def test_export_of_a_non_model_file_fails_cleanly(
     ("flags", "message"),
     [
         (["--format", "onnx"], "invalid choice: 'onnx'"),
-        (["--samples", "-3"], "expected a number >= 0"),
+        (["--samples", "-3"], "argument --samples: samples must be a whole number "
+                              ">= 0, got -3"),
     ],
 )
 def test_bad_export_flags_exit_2(flags: list[str], message: str,

@@ -460,6 +460,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # Only this command needs the exporter.
     from scratchnet import export
 
+    try:
+        check_whole("samples", args.samples, 0)
+    except ValueError as err:
+        raise UsageError(f"argument --samples: {err}") from None
     out = args.out or args.model.with_suffix(".json")
     samples_out = out.with_name(out.stem + ".samples.json")
     for path in [out, samples_out] if args.samples else [out]:
