@@ -32,7 +32,7 @@ import re
 from ast import literal_eval
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -63,7 +63,7 @@ class Answer:
             return ""
         if self.relative:
             return f"within {_plain(self.tolerance * 100)}% of the answer"
-        unit = "%" if self.percent else ""
+        unit = " percentage points" if self.percent else ""
         return f"within \u00b1{_plain(self.tolerance)}{unit}"
 
 
@@ -157,7 +157,7 @@ class SelfCheck(SphinxDirective):
     required_arguments = 1
     final_argument_whitespace = True
     has_content = False
-    option_spec = {
+    option_spec: ClassVar[dict[str, Any]] = {
         "answer": directives.unchanged_required,
         "tolerance": directives.unchanged_required,
         "choices": _choices,
