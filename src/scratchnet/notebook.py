@@ -2,7 +2,7 @@
 
 The book never types a measured number into its text: a cell computes the
 value and *glues* it under a name, and the prose refers to that name with
-myst-nb's ``{glue:text}`` role. ``glue`` here does that, and also prints the
+myst-nb's ``glue:text`` role. ``glue`` here does that, and also prints the
 value, so a reader who runs a chapter as a plain notebook (in Jupyter Lab, or
 the notebook downloaded from the site, where myst-nb may not be installed)
 sees every number the page quotes, in the output of the cell that made it.
@@ -16,7 +16,7 @@ from typing import Any
 def glue(name: str, value: Any) -> None:
     """Show ``name: value`` and keep ``value`` for the book's glue roles.
 
-    ``value`` is what the prose shows: text, or Markdown (for ``{glue:md}``),
+    ``value`` is what the prose shows: text, or Markdown (for the ``glue:md`` role),
     shown as its source. Without myst-nb (a fresh Jupyter) the value is only shown; the book's
     build always has myst-nb, so the page can quote it.
     """
