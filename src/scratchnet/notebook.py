@@ -19,7 +19,10 @@ def glue(name: str, value: Any) -> None:
     Without myst-nb (a fresh Jupyter) the value is only shown; the book's
     build always has myst-nb, so the page can quote it.
     """
-    print(f"{name}: {value}")
+    # A Markdown object (a glued sentence or table) prints as its text,
+    # not as "<IPython.core.display.Markdown object>".
+    markdown = getattr(value, "_repr_markdown_", None)
+    print(f"{name}: {markdown() if callable(markdown) else value}")
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
