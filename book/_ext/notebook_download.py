@@ -74,7 +74,7 @@ def build_wheel(project: Path, target: Path) -> Path:
         done = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
              "--wheel-dir", tmp, str(source)],
-            capture_output=True, text=True)
+            check=False, capture_output=True, text=True)
         if done.returncode != 0:
             raise ExtensionError(
                 f"building the scratchnet wheel for the download button "
