@@ -34,7 +34,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import jupytext
 import nbformat
+from jupyter_cache import get_cache
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -121,18 +123,34 @@ def _on_builder_inited(app: Sphinx) -> None:
     logger.info(f"notebook downloads install {app.scratchnet_wheel_url}")
 
 
+def executed_notebook(source: Path, cache_path: str) -> nbformat.NotebookNode:
+    """The chapter ``source`` with its outputs from the execution cache.
+
+    Not myst-nb's ``_build/jupyter_execute`` copy: when a chapter comes from
+    the cache, myst-nb 1.4 writes that copy without any outputs. The glue
+    records are dropped, as myst-nb does for the page: only myst-nb reads them.
+    """
+    notebook = jupytext.read(source)
+    try:
+        _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)
+    except KeyError:
+        raise ExtensionError(f"{source}: no executed notebook in the execution "
+                             f"cache {cache_path}") from None
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs if not out.get(
+                "metadata", {}).get("scrapbook", {}).get("mime_prefix")]
+    return notebook
+
+
 def _on_page_context(app: Sphinx, pagename: str, templatename: str,
                      context: dict[str, Any], doctree: Any) -> None:
     if "kernelspec" not in app.env.metadata.get(pagename, {}):
         return                                    # not a notebook page
-    executed = (Path(app.outdir).parent / "jupyter_execute"
-                / f"{pagename}.ipynb")
-    if not executed.exists():
-        logger.warning(f"{pagename}: no executed notebook at {executed}; "
-                       "the page has no notebook download")
-        return
-    notebook = with_install_cell(nbformat.read(executed, as_version=4),
-                                 app.scratchnet_wheel_url)
+    notebook = with_install_cell(
+        executed_notebook(Path(app.env.doc2path(pagename)),
+                          app.env.mystnb_config.execution_cache_path),
+        app.scratchnet_wheel_url)
     nbformat.validate(notebook)
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
