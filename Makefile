@@ -15,7 +15,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --keep-going
 
-.PHONY: book test chapter site-test bench bench-env clean env data lab
+.PHONY: book test chapter site-test bench bench-env browser clean env data lab
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,26 @@ data: $(STAMP)
 book: $(STAMP) data
 	$(VENV)/bin/jupyter-book build . --builder html $(BOOK_FLAGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+# The site tests drive a real Chromium. Where one can be installed as CI does
+# it (root and apt: a fresh Debian or Ubuntu machine), install Debian's
+# package; elsewhere say how once, and the browser checks skip (under CI and
+# `make site-test` a missing browser is still a failure).
+browser:
+	@if [ -n "$$SCRATCHNET_BROWSER" ] || command -v chromium >/dev/null 2>&1 \
+	  || command -v chromium-browser >/dev/null 2>&1 \
+	  || command -v google-chrome >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "could not install chromium: the browser tests will skip"; \
+	else \
+	  echo "no Chromium: the browser tests will skip (install Debian's" \
+	    "'chromium' package, or set SCRATCHNET_BROWSER=/path/to/chrome)"; \
+	fi
 
 chapter: $(STAMP) data
 	@test -n "$(CH)" || { echo "usage: make chapter CH=<name>, e.g. CH=mnist"; \

@@ -7,6 +7,10 @@ kernel, exactly as the book build does (glued values included), and saved
 as a regular notebook in ``_build/chapters/<name>.ipynb`` that Jupyter Lab
 opens with its outputs (without the glue records, which only myst-nb reads).
 A failing cell stops the run with its traceback and exit status 1.
+
+A chapter that uses a file another chapter makes (``chapter_artifacts`` in
+``_config.yml``, e.g. the Training chapter's saved network) runs that chapter
+first when the file is missing, as the book's build does.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -31,6 +36,15 @@ OUT = BOOK.parent / "_build" / "chapters"
 
 def chapter_names() -> list[str]:
     return sorted(p.stem for p in BOOK.glob("*.md"))
+
+
+def missing_makers(chapter: str) -> list[str]:
+    """Chapters that must run first: they make a missing file ``chapter`` uses."""
+    config = yaml.safe_load((BOOK.parent / "_config.yml").read_text())
+    artifacts = config["sphinx"]["config"].get("chapter_artifacts", {})
+    return [Path(spec["made_by"]).name for name, spec in artifacts.items()
+            if f"book/{chapter}" in spec.get("used_by", [])
+            and not (BOOK.parent / name).exists()]
 
 
 def summarize(nb: nbformat.NotebookNode) -> list[str]:
@@ -72,12 +86,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds allowed per cell (default: 900)")
     args = parser.parse_args(argv)
 
-    source = BOOK / f"{args.chapter.removesuffix('.md')}.md"
-    if not source.exists():
+    name = args.chapter.removesuffix(".md")
+    if not (BOOK / f"{name}.md").exists():
         parser.error(f"no chapter {args.chapter!r}; choose one of: "
                      + ", ".join(chapter_names()))
+    for maker in missing_makers(name):
+        print(f"{name} uses a file that {maker} makes: running {maker} first")
+        status = run(maker, args.timeout)
+        if status != 0:
+            return status
+    return run(name, args.timeout)
+
+
+def run(name: str, timeout: int) -> int:
+    source = BOOK / f"{name}.md"
     nb = jupytext.read(source)
-    client = NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(BOOK)}})
     os.environ[BOOK_BUILD_ENV] = "1"             # the kernel glues, as in the book
     start = time.perf_counter()
@@ -93,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     print("\n".join(summarize(nb)))
     print(f"\n{source.name}: {len(nb.cells)} cells executed in {seconds:.1f} s")
-    print(f"executed notebook: {target}")
+    print(f"executed notebook: {target.relative_to(BOOK.parent)}")
     return 0
 
 

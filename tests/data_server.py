@@ -35,14 +35,21 @@ MEMBER = "mnist/data/mnist.pkl.gz"
 class Mirror:
     """A real HTTP server on 127.0.0.1 that serves byte strings under /mnist/.
 
-    Per file it can also sleep before answering (`delay`) or send only the
-    first bytes of a body it announced in full, then hang up (`cut`).
+    Per file it can also sleep before answering (`delay`: a server that
+    accepts the connection and never answers), send only the first bytes of
+    a body it announced in full, then hang up (`cut`), or trickle the body
+    in chunks of `TRICKLE_CHUNK` bytes, `trickle` seconds apart (`sent`
+    counts the bytes that went out).
     """
+
+    TRICKLE_CHUNK = 256
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.delay: dict[str, float] = {}
         self.cut: dict[str, int] = {}
+        self.trickle: dict[str, float] = {}
+        self.sent: dict[str, int] = {}
         self.hits: list[str] = []
         self.stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -79,7 +86,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if name in mirror.trickle:
+            self._trickle(mirror, name, body)
+            return
         self.wfile.write(body)
+
+    def _trickle(self, mirror: Mirror, name: str, body: bytes) -> None:
+        step = mirror.TRICKLE_CHUNK
+        for start in range(0, len(body), step):
+            if start and mirror.stopping.wait(mirror.trickle[name]):
+                return
+            try:
+                self.wfile.write(body[start:start + step])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            mirror.sent[name] = mirror.sent.get(name, 0) + len(body[start:start + step])
 
     def log_message(self, *args: object) -> None:
         pass  # keep test output clean
@@ -98,6 +120,26 @@ def make_mirror():
     yield make
     for m in started:
         m.close()
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path, monkeypatch):
+    """No test reaches the real cache, the real mirrors or the package index.
+
+    Autouse in every module that imports it.
+    """
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "env-cache"))
+    monkeypatch.setenv("SCRATCHNET_MNIST_MIRRORS", closed_port_url())
+    monkeypatch.setenv("SCRATCHNET_PIP_ARGS",
+                       " ".join(local_pip_args(tmp_path / "no-wheels")))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.delenv("SCRATCHNET_TIMEOUT", raising=False)
+
+
+@pytest.fixture
+def cache(tmp_path) -> Path:
+    """Where a test's MNIST cache goes; it does not exist yet."""
+    return tmp_path / "cache"
 
 
 def closed_port_url() -> str:

@@ -128,3 +128,18 @@ def test_bad_input_is_refused_with_the_expected_shape(bad):
 def test_negative_settings_are_refused():
     with pytest.raises(ValueError, match=">= 0"):
         A.Augment(max_shift=-1)
+
+
+def test_elastic_displacement_is_smooth_seeded_and_scaled_by_alpha():
+    dy, dx = A.elastic_displacement(3, 28, np.random.default_rng(0), alpha=34.0,
+                                    sigma=4.0)
+    assert dy.shape == dx.shape == (3, 28, 28)
+    again, _ = A.elastic_displacement(3, 28, np.random.default_rng(0))
+    np.testing.assert_array_equal(dy, again)
+    # Smooth: neighbouring pixels move together, unlike the raw noise.
+    raw = np.random.default_rng(1).uniform(-1, 1, (3, 28, 28))
+    step = np.abs(np.diff(dy, axis=2)).mean() / np.abs(dy).mean()
+    raw_step = np.abs(np.diff(raw, axis=2)).mean() / np.abs(raw).mean()
+    assert step < raw_step / 5
+    doubled, _ = A.elastic_displacement(3, 28, np.random.default_rng(0), alpha=68.0)
+    np.testing.assert_allclose(doubled, 2 * dy, rtol=1e-5)

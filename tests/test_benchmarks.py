@@ -41,10 +41,18 @@ def test_bare_numpy_loop_trains_the_same_network_as_scratchnet():
     assert bare_accuracy == our_accuracy
 
 
-def test_the_products_only_epoch_runs_every_batch_shape_of_a_real_epoch():
+def test_the_products_only_epoch_does_exactly_the_flops_of_a_training_epoch():
     # 600 rows: four full batches and a partial one of 88, whose shapes
     # must line up too; the ceiling it measures is only as real as that.
-    assert mlp.products_epoch(X)() is None
+    flops = []
+
+    def counting_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        flops.append(2 * a.shape[0] * a.shape[1] * b.shape[1])
+        return a @ b
+
+    mlp.products_epoch(X, matmul=counting_matmul)()
+    assert len(flops) == 8 * 5                  # eight products, five batches
+    assert sum(flops) == mlp_matmul_flops(len(X))
 
 
 def test_ratios_pair_runs_of_the_same_round_and_take_the_median():

@@ -36,16 +36,13 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_bad_train_flags_exit_2_with_a_message_naming_the_problem(
     flags: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args(["train", *flags])
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    assert main(["train", *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("usage: scratchnet train")
 
 
 def test_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fly"])
-    assert exit_info.value.code == 2
+    assert main(["fly"]) == 2
     assert "invalid choice: 'fly'" in capsys.readouterr().err
 
 
@@ -57,25 +54,27 @@ def test_hidden_sizes_parse_into_a_list() -> None:
 
 def test_evaluate_a_missing_model_says_so(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(tmp_path / "nope.npz")]) == 2
-    assert "nope.npz" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "nope.npz")]) == 1
+    assert capsys.readouterr().err == (
+        f"scratchnet: error: {tmp_path / 'nope.npz'}: No such file or directory\n")
 
 
 def test_evaluate_a_damaged_model_says_so(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 this is not a model")
-    assert main(["evaluate", str(bad)]) == 2
+    assert main(["evaluate", str(bad)]) == 1
     assert "bad.npz" in capsys.readouterr().err
 
 
-def test_data_info_without_files_reports_them_missing(
+def test_data_info_without_files_reports_them_missing_and_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--data-dir", str(tmp_path), "data", "info", "--json"]) == 0
+    assert main(["--data-dir", str(tmp_path), "data", "info", "--json"]) == 1
     info = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert info["directory"] == str(tmp_path)
     assert {f["present"] for f in info["files"].values()} == {False}
+    assert info["exit_code"] == 1 and "data fetch" in info["error"]
 
 
 @pytest.mark.mnist

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scratchnet.conv import (
-    Conv2D, Flatten, MaxPool2D, Reshape, col2im_matmul, im2col, output_size,
+    Conv2D,
+    Flatten,
+    MaxPool2D,
+    Reshape,
+    col2im_matmul,
+    im2col,
+    output_size,
 )
 from scratchnet.gradcheck import check_layer
-from scratchnet.layers import LAYER_TYPES, layer_from_config
+from scratchnet.layers import LAYER_TYPES, Linear, layer_from_config
 from scratchnet.model import Sequential
-from scratchnet.presets import PRESETS, CNNConfig, cnn
+from scratchnet.presets import PRESETS, cnn
 
 RNG = np.random.default_rng(0)
 
@@ -268,12 +273,29 @@ def test_cnn_builder_checks_paddings_and_image_size():
         cnn(channels=(4, 8, 8, 8), padding=(0, 0, 0, 0), input_shape=(1, 12, 12))
 
 
-def test_presets_name_the_best_cnn_and_the_best_mlp():
-    assert isinstance(PRESETS["best-cnn"], CNNConfig)
-    model = PRESETS["best-cnn"].build_model()
-    assert model.predict(np.zeros((3, 784), np.float32)).shape == (3,)
-    assert PRESETS["best-mlp"].build_model().predict(
-        np.zeros((3, 784), np.float32)).shape == (3,)
+def test_the_best_cnn_preset_is_the_book_s_recipe():
+    """The convolutions chapter's 99.4% recipe, pinned layer by layer."""
+    from scratchnet.augment import Augment
+    from scratchnet.optim import Adam
+    from scratchnet.train import DEFAULTS
+
+    recipe = PRESETS["best-cnn"]
+    model = recipe.build_model()
+    convs = [(c.in_channels, c.out_channels, c.kernel_size, c.padding)
+             for c in model.layers if isinstance(c, Conv2D)]
+    assert convs == [(1, 16, (5, 5), 2), (16, 32, (5, 5), 0)]
+    linears = [(l.in_features, l.out_features) for l in model.layers
+               if isinstance(l, Linear)]
+    assert linears == [(800, 128), (128, 10)]
+    assert sum(p.size for p in model.parameters()) == 117_066
+    optimizer = recipe.build_optimizer(model.parameters())
+    assert type(optimizer) is Adam and optimizer.lr == 2e-3
+    kwargs = recipe.fit_kwargs()
+    assert (kwargs["epochs"], kwargs["batch_size"], kwargs["lr_schedule"]) == (
+        8, 128, "cosine")
+    assert isinstance(kwargs["augment"], Augment)
+    assert kwargs["augment"].max_shift == 2
+    assert PRESETS["best-mlp"] is DEFAULTS
 
 
 @pytest.mark.mnist

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_server import (  # noqa: F401 - make_mirror is a fixture
+from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtures
     NAMES,
+    cache,
     closed_port_url,
     fake_mnist,
+    hermetic,
     local_pip_args,
     make_mirror,
     py2_pickle,
@@ -47,21 +49,6 @@ from scratchnet.data.sources import DEFAULT_MIRRORS, mirror_list
 
 FAKE = fake_mnist()
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = NAMES
-
-
-@pytest.fixture(autouse=True)
-def hermetic(tmp_path, monkeypatch):
-    """No test reaches the real cache, the real mirrors or the package index."""
-    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "env-cache"))
-    monkeypatch.setenv("SCRATCHNET_MNIST_MIRRORS", closed_port_url())
-    monkeypatch.setenv("SCRATCHNET_PIP_ARGS",
-                       " ".join(local_pip_args(tmp_path / "no-wheels")))
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-
-@pytest.fixture
-def cache(tmp_path) -> Path:
-    return tmp_path / "cache"
 
 
 @pytest.fixture
@@ -159,7 +146,7 @@ def test_when_every_source_fails_the_error_lists_each_and_the_manual_steps(
         assert f"{name}" in msg and str(size) in msg and sha in msg
 
 
-def test_corrupt_cached_file_is_deleted_and_refetched_with_a_warning(
+def test_corrupt_cached_file_is_moved_aside_and_refetched_with_a_warning(
         make_mirror, cache):
     mirror = make_mirror(FAKE.gz)
     fetch_mnist(cache, mirrors=[mirror.url], progress=False, spec=FAKE.spec)
@@ -167,11 +154,14 @@ def test_corrupt_cached_file_is_deleted_and_refetched_with_a_warning(
     data = bytearray(path.read_bytes())
     data[-1] ^= 1  # same size, one bit off: only the hash can tell
     path.write_bytes(data)
-    with pytest.warns(UserWarning, match="expected SHA-256 .* fetch it again"):
+    aside = cache / (TRAIN_IMAGES + ".bad")
+    with pytest.warns(UserWarning, match=f"expected SHA-256 .*; moved it to {aside} "
+                                         "to fetch it again"):
         arrays = load_mnist(cache, mirrors=[mirror.url], progress=False,
                             spec=FAKE.spec)
     assert_is_fake(arrays)
     assert path.read_bytes() == FAKE.idx[TRAIN_IMAGES]
+    assert aside.read_bytes() == data
     assert mirror.hits.count(TRAIN_IMAGES + ".gz") == 2
 
 
@@ -181,7 +171,9 @@ def test_cached_file_of_wrong_size_is_not_trusted(make_mirror, cache):
     (cache / TEST_LABELS).write_bytes(FAKE.idx[TEST_LABELS][:-1])
     with pytest.warns(UserWarning, match="expected 16 bytes, found 15"):
         fetch_mnist(cache, mirrors=[mirror.url], progress=False, spec=FAKE.spec)
-    assert cached_bytes(cache) == FAKE.idx
+    kept = cached_bytes(cache)
+    assert kept.pop(TEST_LABELS + ".bad") == FAKE.idx[TEST_LABELS][:-1]
+    assert kept == FAKE.idx
 
 
 def test_download_false_never_fetches_and_keeps_the_bad_file(make_mirror, cache):

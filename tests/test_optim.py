@@ -242,3 +242,26 @@ def test_warmup_then_cosine_rises_then_follows_cosine_over_the_rest():
     assert SCHEDULES["warmup_cosine"](0, 100) == pytest.approx(1 / 5)
     with pytest.raises(ValueError, match="fraction"):
         warmup("cosine", fraction=1.0)
+
+
+def test_a_reader_s_own_optimizer_subclass_trains_with_fit():
+    """``Optimizer`` is the extension point: subclass it, write ``step``."""
+    from scratchnet.model import mlp
+    from scratchnet.optim import Optimizer
+    from scratchnet.train import fit
+
+    class SignSGD(Optimizer):
+        def step(self) -> None:
+            for p in self.params:
+                p.value -= self.lr * np.sign(p.grad)
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (256, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = mlp([2, 8, 2], seed=0)
+    history = fit(model, x, y, optimizer=SignSGD(model.parameters(), lr=0.01),
+                  epochs=5, batch_size=32, lr_schedule="constant", progress=False)
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert "SignSGD(lr=0.01;" in repr(SignSGD(model.parameters(), lr=0.01))
+    with pytest.raises(NotImplementedError):
+        Optimizer(model.parameters(), lr=0.1).step()

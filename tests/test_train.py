@@ -7,13 +7,20 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet.data import load_mnist, preprocess
-from scratchnet.losses import MSE
-from scratchnet.model import mlp
-from scratchnet.optim import SGD, Adam
 from scratchnet.augment import Augment
+from scratchnet.data import load_mnist, preprocess
+from scratchnet.layers import Dropout, Linear, ReLU
+from scratchnet.losses import MSE, SoftmaxCrossEntropy
+from scratchnet.model import Sequential, mlp
+from scratchnet.optim import SGD, Adam
 from scratchnet.train import (
-    DEFAULTS, EarlyStopping, History, TrainConfig, TrainingDiverged, evaluate, fit,
+    DEFAULTS,
+    EarlyStopping,
+    History,
+    TrainConfig,
+    TrainingDiverged,
+    evaluate,
+    fit,
 )
 
 
@@ -68,18 +75,36 @@ def test_validation_split_holds_out_the_last_rows():
 
 
 def test_validation_numbers_are_an_eval_mode_pass():
+    """With Dropout, train and eval mode differ: fit must report eval mode.
+
+    The expected numbers are computed here from the logits, not by
+    ``evaluate``, which ``fit`` itself calls."""
     x, y = xor_data()
-    model, history = train_xor(epochs=3, validation_data=(x, y))
+    model = Sequential(Linear(2, 32, rng=0), ReLU(), Dropout(0.5, rng=1),
+                       Linear(32, 2, rng=2))
+    history = fit(model, x, y, optimizer=Adam(model.parameters(), lr=0.02),
+                  epochs=3, batch_size=32, validation_data=(x, y),
+                  progress=False)
     assert not model.training
-    assert (history.val_loss[-1], history.val_acc[-1]) == evaluate(model, x, y)
+    logits = x @ model[0].W.value + model[0].b.value
+    logits = np.maximum(logits, 0) @ model[3].W.value + model[3].b.value
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected_loss = -log_p[np.arange(len(y)), y].mean()
+    expected_acc = np.mean(logits.argmax(axis=1) == y)
+    assert history.val_loss[-1] == pytest.approx(expected_loss, rel=1e-5)
+    assert history.val_acc[-1] == pytest.approx(expected_acc)
+    model.train()                       # the same pass with dropout on
+    dropped = SoftmaxCrossEntropy().forward(model.forward(x), y)
+    assert dropped != pytest.approx(expected_loss, rel=1e-3)
 
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"validation_split": 1.0}, "validation_split"),
     ({"validation_split": 0.2, "validation_data": (np.zeros((1, 2)), [0])},
      "cannot be combined"),
-    ({"epochs": 0}, "epochs >= 1"),
-    ({"batch_size": 0}, "batch_size >= 1"),
+    ({"epochs": 0}, "epochs must be >= 1, got 0"),
+    ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
     ({"lr_schedule": "linear"}, "lr_schedule must be one of"),
 ])
 def test_bad_settings_are_refused(kwargs, message):
@@ -104,8 +129,37 @@ def test_a_huge_learning_rate_raises_training_diverged_with_a_hint():
             epochs=3, batch_size=32, progress=False)
     message = str(err.value)
     assert isinstance(err.value, RuntimeError)
-    assert "epoch 1, step" in message and "learning rate too high? try --lr" in message
+    assert "epoch 1, step" in message and "is too high" in message
+    assert err.value.suggested_lr == DEFAULTS.lr     # not 1e5: that diverges too
+    assert "try lr=0.004" in message and "try --lr 0.004" in err.value.explain("--lr ")
     assert err.value.epoch == 1 and not math.isfinite(err.value.loss)
+
+
+@pytest.mark.filterwarnings("error")
+def test_an_update_that_overflows_on_the_last_step_is_caught():
+    """One batch per epoch: the loss before it is finite, the weights after not."""
+    x, y = xor_data(64)
+    model = mlp([2, 4, 2], seed=0)
+    with pytest.raises(TrainingDiverged, match="weights '0.W' became NaN or inf"):
+        fit(model, x, y, optimizer=SGD(model.parameters(), lr=1e300), epochs=1,
+            batch_size=10**9, progress=False)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"epochs": 1.5}, TypeError, "epochs must be a whole number, got 1.5"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be a whole number, got 2.5"),
+    ({"epochs": True}, TypeError, "epochs must be a whole number"),
+])
+def test_non_integer_epochs_and_batch_sizes_are_named(kwargs, error, message):
+    x, y = xor_data(64)
+    with pytest.raises(error, match=message):
+        fit(mlp([2, 4, 2]), x, y, progress=False, **kwargs)
+
+
+def test_empty_validation_data_is_refused_before_training():
+    x, y = xor_data(64)
+    with pytest.raises(ValueError, match="validation_data must be .* at least one"):
+        fit(mlp([2, 4, 2]), x, y, validation_data=(x[:0], y[:0]), progress=False)
 
 
 def test_nan_inputs_are_named_as_the_cause_of_divergence():
@@ -158,12 +212,16 @@ def test_history_as_dict_and_repr():
     assert repr(History()) == "History(0 epochs)"
 
 
-def test_defaults_describe_the_recommended_mnist_network():
+def test_defaults_are_the_recommended_mnist_recipe():
+    """The book's 98.3% recipe, pinned: 784-256-128-10 ReLU, Adam 4e-3, cosine."""
     model = DEFAULTS.build_model()
-    assert model.architecture == "784-" + "-".join(map(str, DEFAULTS.hidden)) + \
-        "-10 relu" + (f", dropout {DEFAULTS.dropout:g}" if DEFAULTS.dropout else "")
+    assert model.architecture == "784-256-128-10 relu"
     opt = DEFAULTS.build_optimizer(model.parameters())
-    assert opt.lr == DEFAULTS.lr
+    assert type(opt) is Adam and opt.lr == 4e-3 and opt.weight_decay == 0
+    assert (DEFAULTS.lr_schedule, DEFAULTS.epochs, DEFAULTS.batch_size,
+            DEFAULTS.n_val, DEFAULTS.seed) == ("cosine", 10, 256, 5000, 0)
+    assert DEFAULTS.fit_kwargs()["augment"] is None
+    assert DEFAULTS.fit_kwargs()["early_stopping"] is None
 
 
 def _weights(model) -> list[np.ndarray]:

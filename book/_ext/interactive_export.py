@@ -3,15 +3,15 @@
 The "Draw a digit" page (``book/interactive``) runs the book's MLP in the
 browser, from ``_static/interactive/model.json`` and ``samples.json``. They
 are build products, not sources, so they are not in the repository: when the
-HTML build has finished, this extension exports ``_build/models/mlp.npz`` (the
-model the training chapter saved) into the output directory.
+HTML build has finished, this extension exports the model the Training chapter
+saved into the output directory. Which file that is, ``_config.yml`` declares
+under ``chapter_artifacts`` (the ``chapter_artifacts`` extension makes sure the
+Training chapter has written it before the page executes).
 
 Why at the end of the build, into the output: notebooks may come from the
 execution cache, in which case no cell runs, so a cell cannot be trusted to
 write the files; and by the end every chapter that executes has run, so the
-model is the one the book just trained. If the file is missing (every chapter
-cached but ``_build/models`` deleted), the model is trained afresh with
-``scratchnet train``, the book's recipe, so the page never ships broken.
+model is the one the book just trained.
 """
 
 from __future__ import annotations
@@ -26,25 +26,29 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 PAGE = "book/interactive"
-MODEL = Path("_build") / "models" / "mlp.npz"
 TARGET = Path("_static") / "interactive"
 
 
-def export_for_site(model_path: Path, target: Path) -> list[Path]:
-    """Write ``model.json`` and ``samples.json`` for ``model_path`` into ``target``."""
+def page_model(app: Sphinx) -> str:
+    """The declared file the page uses, relative to the repository."""
+    for name, spec in app.config.chapter_artifacts.items():
+        if PAGE in spec.get("used_by", []):
+            return name
+    raise ExtensionError(f"_config.yml declares no chapter_artifacts entry "
+                         f"used_by {PAGE}")
+
+
+def export_for_site(root: Path, model_name: str, target: Path) -> list[Path]:
+    """Write ``model.json`` and ``samples.json`` for the model into ``target``."""
     from scratchnet import data, export
-    from scratchnet.cli import main as scratchnet
     from scratchnet.model import Sequential
 
+    model_path = root / model_name
     if not model_path.exists():
-        logger.info(f"interactive page: no {model_path}; training it with "
-                    "`scratchnet train` (the book's recipe)")
-        status = scratchnet(["train", "--quiet", "--save", str(model_path)])
-        if status != 0:
-            raise ExtensionError(f"training the model for {PAGE} failed "
-                                 f"(exit status {status})")
+        raise ExtensionError(f"{PAGE}: {model_name} is missing; the Training "
+                             "chapter saves it")
     model = Sequential.load(model_path)
-    source = {"path": str(MODEL), "sha256": data.sha256(model_path)}
+    source = {"path": model_name, "sha256": data.sha256(model_path)}
     _, (x_test, y_test) = data.load_mnist(progress=False)
     return [
         export.write_json(export.model_to_dict(
@@ -60,7 +64,7 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         return
     if PAGE not in app.env.found_docs:       # page not in this build's toc
         return
-    written = export_for_site(Path(app.srcdir) / MODEL,
+    written = export_for_site(Path(app.srcdir), page_model(app),
                               Path(app.outdir) / TARGET)
     for path in written:
         logger.info(f"interactive page: wrote {path} "

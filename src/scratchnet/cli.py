@@ -7,27 +7,76 @@
     scratchnet export model.npz      weights as JSON for the book's browser page
 
 With ``--json`` the last line of standard output is one JSON object, so
-scripts and CI can read the result without parsing tables.
+scripts and CI can read the result without parsing tables; when the command
+fails, that object is ``{"error": "...", "exit_code": N}``.
+
+Exit status: 0 success; 1 the environment failed (a file, the network,
+memory); 2 the request was wrong (a flag's value, an unwritable output);
+3 training diverged; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+Outputs are checked before the work and written only when it succeeded, so
+a failed or interrupted run replaces nothing. An exception of any other
+kind is a bug in scratchnet and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import numpy as np
 
 from scratchnet import data, metrics
+from scratchnet.errors import UsageError
 from scratchnet.losses import SoftmaxCrossEntropy
-from scratchnet.model import Sequential
+from scratchnet.model import ModelFileError, Sequential
 from scratchnet.optim import SCHEDULES
 from scratchnet.presets import PRESETS, CNNConfig
-from scratchnet.train import DEFAULTS, TrainConfig, TrainingDiverged, fit
+from scratchnet.train import (
+    DEFAULTS,
+    TrainConfig,
+    TrainingDiverged,
+    evaluate,
+    fit,
+    suggest_lr,
+)
+
+EXIT_FAILURE, EXIT_USAGE, EXIT_DIVERGED = 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # 128 + SIGINT, 128 + SIGTERM
+RUNTIME_FAILURES = (OSError, MemoryError, data.ChecksumError,
+                    data.IDXFormatError, ModelFileError)
+"""What the environment, not the request, got wrong: exit status 1."""
+
+
+class ArgumentError(UsageError):
+    """argparse's complaint, with the usage line of the command it concerns."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so ``finally`` blocks
+    run and remove temporary files (the default handler would just die)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises ``ArgumentError`` instead of exiting, so ``main`` reports it
+    like every other failure (and as JSON with ``--json``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ArgumentError(f"{self.prog}: error: {message}", self.format_usage())
 
 
 def _whole_number(text: str, minimum: int) -> int:
@@ -88,13 +137,20 @@ def _hidden_sizes(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="scratchnet",
         description="Neural networks from scratch in NumPy, on real MNIST.",
+        epilog="exit status: 0 ok, 1 failure, 2 usage, 3 training diverged, "
+               "130 interrupted, 143 terminated",
     )
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="MNIST cache directory (default: $SCRATCHNET_DATA "
                              "or the per-user cache)")
+    parser.add_argument("--timeout", type=_positive_float, default=None,
+                        metavar="SECONDS",
+                        help="how long to wait for a download source to "
+                             "connect or send more (default: "
+                             f"$SCRATCHNET_TIMEOUT or {data.DEFAULT_TIMEOUT:g})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     data_p = sub.add_parser("data", help="fetch or inspect the MNIST files")
@@ -163,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_data_fetch(args: argparse.Namespace) -> int:
-    paths = data.fetch_mnist(args.data_dir, progress=not args.quiet)
+    paths = data.fetch_mnist(args.data_dir, progress=not args.quiet,
+                             timeout=args.timeout)
     for name, path in paths.items():
         print(f"{name:26s} {path}")
     return 0
@@ -171,13 +228,17 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
 
 def _cmd_data_info(args: argparse.Namespace) -> int:
     info = data.mnist_info(args.data_dir)
+    status = 0 if info["complete"] else EXIT_FAILURE
+    problem = ("the MNIST cache is incomplete; `scratchnet data fetch` "
+               "downloads what is missing")
     if args.json:
+        if status:
+            info.update(error=problem, exit_code=status)
         print(json.dumps(info, default=str))
-        return 0
+        return status
     print(f"directory: {info['directory']}")
     for name, f in info["files"].items():
-        state = "verified" if f["verified"] else (
-            "present, FAILS its check" if f["present"] else "missing")
+        state = "verified" if f["verified"] else (f["problem"] or "missing")
         print(f"  {name:26s} {state}")
     for split in ("train", "test"):
         if split in info:
@@ -185,7 +246,9 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
             print(f"{split}: images {tuple(s['images_shape'])}, "
                   f"labels {tuple(s['labels_shape'])}")
             print(f"  label counts 0..9: {' '.join(map(str, s['label_counts']))}")
-    return 0
+    if status:
+        print(f"scratchnet: {problem}", file=sys.stderr)
+    return status
 
 
 def _preset_config(args: argparse.Namespace,
@@ -198,16 +261,36 @@ def _preset_config(args: argparse.Namespace,
     name = args.preset or "best-cnn"
     preset = PRESETS[name]
     if args.model == "cnn" and not isinstance(preset, CNNConfig):
-        raise ValueError(f"--model cnn cannot train the MLP preset {name!r}")
+        raise UsageError(f"--model cnn cannot train the MLP preset {name!r}")
     fields = set(asdict(preset)) & set(asdict(asked))
     changes = {f: getattr(asked, f) for f in fields
                if getattr(asked, f) != getattr(DEFAULTS, f)}
     return replace(preset, **changes)
 
 
+def _check_output(option: str, path: Path) -> None:
+    """Refuse now, before any work, an output path that could not be written."""
+    try:
+        data.check_writable(path)
+    except OSError as err:
+        why = err.strerror if err.filename == str(path) else _os_message(err)
+        raise UsageError(f"{option} {path}: cannot write there: {why}") from err
+
+
+def _probe_loss(model: Sequential, x: np.ndarray, y: np.ndarray) -> float:
+    """The model's mean loss on a fixed probe; NaN or inf once it has diverged."""
+    with np.errstate(all="ignore"):
+        return evaluate(model, x, y)[0]
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.save:
+        _check_output("--save", args.save)
     (x_train, y_train), (x_test, y_test) = data.load_mnist(
-        args.data_dir, progress=not args.quiet)
+        args.data_dir, progress=not args.quiet, timeout=args.timeout)
+    if args.val >= len(x_train):
+        raise UsageError(f"--val {args.val} would leave nothing to train on: "
+                         f"there are {len(x_train):,} training images")
     x_train, x_test = data.preprocess(x_train), data.preprocess(x_test)
     validation = None
     if args.val:
@@ -223,6 +306,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.model == "cnn" or args.preset:
         config = _preset_config(args, config)
     model = config.build_model(n_in=x_train.shape[1])
+    probe = x_train[:2000], y_train[:2000]
+    start_loss = _probe_loss(model, *probe)
     start = time.perf_counter()
     history = fit(model, x_train, y_train, loss=SoftmaxCrossEntropy(),
                   optimizer=config.build_optimizer(model.parameters()),
@@ -231,7 +316,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
                   seed=config.seed, progress=not args.quiet,
                   augment=config.build_augment())
     train_seconds = time.perf_counter() - start
+    end_loss = _probe_loss(model, *probe)
+    if not end_loss <= start_loss * 1.001:   # beyond rounding; NaN is False too
+        raise TrainingDiverged(
+            f"the training loss rose from {start_loss:.4g} to {end_loss:.4g}",
+            len(history), 0, end_loss, config.lr, suggest_lr(config.lr))
     test_accuracy = metrics.accuracy(y_test, model.predict(x_test))
+    warned = _learning_warnings(test_accuracy, n_classes=10)
+    for line in warned:
+        print(f"scratchnet: WARNING: {line}", file=sys.stderr)
 
     result = {
         "test_accuracy": round(float(test_accuracy), 6),
@@ -249,6 +342,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "n_test": int(len(x_test)),
         "val_accuracy": history.val_acc[-1] if history.val_acc else None,
         "saved_to": str(args.save) if args.save else None,
+        "warnings": warned,
     }
     if args.save:
         model.save(args.save, metadata={"recipe": asdict(config),
@@ -259,14 +353,44 @@ def _cmd_train(args: argparse.Namespace) -> int:
           f"on {len(x_test):,} images")
     if args.save:
         print(f"saved to:      {args.save}")
+    for line in warned:
+        print(f"WARNING:       {line}")
     if args.json:
         print(json.dumps(result))
     return 0
 
 
+def _learning_warnings(accuracy: float, n_classes: int) -> list[str]:
+    """What to warn about a run that ended no better than guessing, if it did.
+
+    Shown on stderr, in the report on stdout and in the JSON: a model that
+    learned nothing must not pass for a result.
+    """
+    if accuracy >= 2 / n_classes:
+        return []
+    return [f"test accuracy {100 * accuracy:.2f}% is close to guessing "
+            f"({100 / n_classes:g}% for {n_classes} classes): the model learned "
+            "almost nothing; try another --lr or more --epochs"]
+
+
+def _load_model(path: Path, n_features: int = 784) -> Sequential:
+    """``Sequential.load``, and proof that the model reads MNIST's rows.
+
+    A file can be a consistent model of the wrong input size; one forward
+    pass of a zero row says so now, in one line, instead of mid-evaluation.
+    """
+    model = Sequential.load(path)
+    try:
+        model.predict(np.zeros((1, n_features), np.float32))
+    except ValueError as err:
+        raise ModelFileError(f"{path}: this model cannot read MNIST's "
+                             f"{n_features}-pixel rows: {err}") from err
+    return model
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    model = Sequential.load(args.model)
-    _, (x_test, y_test) = data.load_mnist(args.data_dir)
+    model = _load_model(args.model)
+    _, (x_test, y_test) = data.load_mnist(args.data_dir, timeout=args.timeout)
     predictions = model.predict(data.preprocess(x_test))
     accuracy = metrics.accuracy(y_test, predictions)
     per_class = metrics.per_class_accuracy(y_test, predictions)
@@ -293,15 +417,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # Only this command needs the exporter.
     from scratchnet import export
 
-    model = Sequential.load(args.model)
     out = args.out or args.model.with_suffix(".json")
-    written = [export.write_json(
-        export.model_to_dict(model, metadata=model.metadata), out)]
+    samples_out = out.with_name(out.stem + ".samples.json")
+    for path in [out, samples_out] if args.samples else [out]:
+        _check_output("--out", path)
+    model = _load_model(args.model)
+    docs_to = {out: export.model_to_dict(model, metadata=model.metadata)}
     if args.samples:
-        _, (x_test, y_test) = data.load_mnist(args.data_dir, progress=False)
-        doc = export.sample_test_images(model, x_test, y_test, n=args.samples)
-        written.append(export.write_json(
-            doc, out.with_name(out.stem + ".samples.json")))
+        _, (x_test, y_test) = data.load_mnist(args.data_dir, progress=False,
+                                              timeout=args.timeout)
+        if args.samples > len(x_test):
+            raise UsageError(f"--samples {args.samples}: the test set has only "
+                             f"{len(x_test):,} images")
+        docs_to[samples_out] = export.sample_test_images(model, x_test, y_test,
+                                                         n=args.samples)
+    # Written only now that every document exists: a failure leaves nothing.
+    written = [export.write_json(doc, path) for path, doc in docs_to.items()]
     print(f"model:         {model.architecture}")
     for path in written:
         print(f"wrote:         {path} ({path.stat().st_size:,} bytes)")
@@ -318,17 +449,84 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit status."""
-    args = build_parser().parse_args(argv)
-    handler = COMMANDS[(args.command, getattr(args, "data_command", None))]
+    """Run the command line; return the process exit status (see the module)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv        # until the arguments are parsed
+    with _terminate_like_interrupt(), _one_line_warnings():
+        try:
+            args = build_parser().parse_args(argv)
+            as_json = getattr(args, "json", False)
+            handler = COMMANDS[(args.command, getattr(args, "data_command", None))]
+            return handler(args)
+        except BaseException as err:  # sorted below, or raised again
+            failure = _failure(err)
+            if failure is None:
+                raise             # a bug (or SystemExit from --help): as is
+            status, message = failure
+            print(getattr(err, "usage", "") + message, file=sys.stderr)
+            if as_json:
+                print(json.dumps({"error": message, "exit_code": status}))
+            return status
+
+
+def _failure(err: BaseException) -> tuple[int, str] | None:
+    """The exit status and message for a failure we can explain, else None."""
+    if isinstance(err, ArgumentError):
+        return EXIT_USAGE, str(err)
+    if isinstance(err, UsageError):
+        return EXIT_USAGE, f"scratchnet: error: {err}"
+    if isinstance(err, TrainingDiverged):
+        return EXIT_DIVERGED, f"scratchnet: training diverged: {err.explain('--lr ')}"
+    if isinstance(err, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "scratchnet: interrupted"
+    if isinstance(err, Terminated):
+        return EXIT_TERMINATED, "scratchnet: terminated"
+    if isinstance(err, data.MNISTUnavailableError):
+        return EXIT_FAILURE, f"scratchnet: error: {err.explain('use --data-dir DIR')}"
+    if isinstance(err, OSError):
+        return EXIT_FAILURE, f"scratchnet: error: {_os_message(err)}"
+    if isinstance(err, MemoryError):
+        return EXIT_FAILURE, f"scratchnet: error: out of memory: {err}"
+    if isinstance(err, RUNTIME_FAILURES):
+        return EXIT_FAILURE, f"scratchnet: error: {err}"
+    return None
+
+
+def _os_message(err: OSError) -> str:
+    """``/path: Permission denied`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    if err.filename is None:
+        return str(err)
+    target = f" -> {err.filename2}" if err.filename2 else ""
+    return f"{err.filename}{target}: {err.strerror or err}"
+
+
+@contextlib.contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """While the command runs, SIGTERM raises ``Terminated`` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        return handler(args)
-    except TrainingDiverged as err:
-        print(f"scratchnet: training diverged: {err}", file=sys.stderr)
-        return 3
-    except (data.MNISTUnavailableError, FileNotFoundError, ValueError) as err:
-        print(f"scratchnet: error: {err}", file=sys.stderr)
-        return 2
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Warnings as ``scratchnet: warning: ...``, without a line of our source."""
+    def show(message: Warning | str, category: type[Warning], filename: str,
+             lineno: int, file: Any = None, line: str | None = None) -> None:
+        print(f"scratchnet: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 if __name__ == "__main__":

@@ -230,6 +230,12 @@ class Conv2D(Layer):
                 "kernel_size": list(self.kernel_size), "stride": self.stride,
                 "padding": self.padding, "init": self.init}
 
+    @staticmethod
+    def parameter_shapes(config: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        kh, kw = _pair(config["kernel_size"], "kernel_size")
+        c_out = config["out_channels"]
+        return {"W": (c_out, config["in_channels"], kh, kw), "b": (c_out,)}
+
     def __repr__(self) -> str:
         kh, kw = self.kernel_size
         extra = "".join(f", {k}={v!r}" for k, v, d in (

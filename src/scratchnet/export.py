@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from scratchnet.data import atomic_write_bytes, preprocess
+from scratchnet.errors import UsageError
 from scratchnet.functional import softmax
 from scratchnet.layers import Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from scratchnet.model import Sequential
@@ -38,7 +39,7 @@ ACTIVATIONS: dict[type, str] = {
 }
 
 
-class UnsupportedLayerError(ValueError):
+class UnsupportedLayerError(UsageError):
     """The model has a layer the JSON format (and the page) cannot run."""
 
 

@@ -7,7 +7,10 @@ parameters to their ``.grad``, and returns the gradient wrt ``x``: the chain
 rule, one layer at a time.
 
 Layers follow the dtype of their input, so a float32 network trains in float32
-and the gradient checker can run the same code in float64.
+and the gradient checker can run the same code in float64. ``Linear`` keeps
+its parameters in float32 unless given ``dtype=np.float64``: the browser
+playground's reference runs a whole network in float64, the precision of
+JavaScript's numbers.
 """
 
 from __future__ import annotations
@@ -65,6 +68,15 @@ class Layer:
         """What it takes to rebuild this layer: its type and constructor arguments."""
         return {"type": type(self).__name__}
 
+    @staticmethod
+    def parameter_shapes(config: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        """The shape of each parameter a layer built from ``config`` would have.
+
+        Computed without building it, so ``Sequential.load`` can compare a
+        file's claims with its arrays before allocating anything.
+        """
+        return {}
+
     def _check_grad(self, grad_out: np.ndarray, shape: tuple | None) -> None:
         """Refuse a backward without a forward, or a gradient that would broadcast."""
         if shape is None:
@@ -107,26 +119,41 @@ def init_weights(fan_in: int, fan_out: int, init: str,
     raise ValueError(f"init must be 'he' or 'glorot', got {init!r}")
 
 
+def _float_dtype(dtype: np.dtype | type | str) -> np.dtype:
+    """``float32`` or ``float64`` as a ``numpy.dtype``, or a ValueError."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as err:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}") from err
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {resolved}")
+    return resolved
+
+
 class Linear(Layer):
     """``y = x @ W + b``: ``(batch, in_features)`` -> ``(batch, out_features)``.
 
     ``W`` is ``(in_features, out_features)`` and ``b`` is ``(out_features,)``,
-    both float32. ``rng`` is an int seed or a shared ``numpy.random.Generator``
-    (share one when building several layers, so they get different weights).
+    both float32 unless ``dtype`` says otherwise. ``rng`` is an int seed or a
+    shared ``numpy.random.Generator`` (share one when building several layers,
+    so they get different weights). A float64 layer starts from the very
+    weights of its float32 twin, drawn in float32 and widened exactly.
     """
 
     def __init__(self, in_features: int, out_features: int, *, init: str = "he",
-                 rng: np.random.Generator | int = 0) -> None:
+                 rng: np.random.Generator | int = 0,
+                 dtype: np.dtype | type | str = np.float32) -> None:
         super().__init__()
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = init
+        self.dtype = _float_dtype(dtype)
         weights = init_weights(self.in_features, self.out_features, init,
                                np.random.default_rng(rng))
-        self.W = Parameter(weights, "W")
-        self.b = Parameter(np.zeros(self.out_features, np.float32), "b")
+        self.W = Parameter(weights.astype(self.dtype, copy=False), "W")
+        self.b = Parameter(np.zeros(self.out_features, self.dtype), "b")
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -153,12 +180,19 @@ class Linear(Layer):
         return [self.W, self.b]
 
     def config(self) -> dict[str, Any]:
+        dtype = {} if self.dtype == np.float32 else {"dtype": self.dtype.name}
         return {"type": "Linear", "in_features": self.in_features,
-                "out_features": self.out_features, "init": self.init}
+                "out_features": self.out_features, "init": self.init, **dtype}
+
+    @staticmethod
+    def parameter_shapes(config: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        n_in, n_out = config["in_features"], config["out_features"]
+        return {"W": (n_in, n_out), "b": (n_out,)}
 
     def __repr__(self) -> str:
         init = "" if self.init == "he" else f", init={self.init!r}"
-        return f"Linear({self.in_features}, {self.out_features}{init})"
+        dtype = "" if self.dtype == np.float32 else f", dtype={self.dtype.name}"
+        return f"Linear({self.in_features}, {self.out_features}{init}{dtype})"
 
 
 class ReLU(Layer):

@@ -20,6 +20,13 @@ def _check_logits(name: str, logits: np.ndarray) -> None:
                          f"got {shape} of dtype {dtype}")
 
 
+def _check_batch(name: str, batch: int) -> None:
+    """A mean over no samples is undefined: refuse it instead of dividing by 0."""
+    if batch == 0:
+        raise ValueError(f"{name} got an empty batch (0 samples); a mean loss "
+                         "needs at least one")
+
+
 def check_labels(labels: np.ndarray, batch: int, n_classes: int) -> np.ndarray:
     """Integer labels of shape ``(batch,)`` in ``[0, n_classes)``, or a ValueError."""
     labels = np.asarray(labels)
@@ -50,6 +57,7 @@ class SoftmaxCrossEntropy:
     def forward(self, logits: np.ndarray, labels: np.ndarray) -> float:
         """``logits`` ``(batch, n_classes)``, ``labels`` ``(batch,)`` -> mean loss."""
         _check_logits("SoftmaxCrossEntropy", logits)
+        _check_batch("SoftmaxCrossEntropy", len(logits))
         labels = check_labels(labels, *logits.shape)
         shifted = logits - logits.max(axis=1, keepdims=True)
         # -log softmax(z)[label] = log(sum_j exp(z_j)) - z_label (shifted)
@@ -90,6 +98,7 @@ class MSE:
         dtype = getattr(outputs, "dtype", None)
         if dtype is None or not np.issubdtype(dtype, np.floating):
             raise ValueError(f"MSE expected float outputs, got dtype {dtype}")
+        _check_batch("MSE", outputs.size)
         targets = np.asarray(targets)
         if np.issubdtype(targets.dtype, np.integer) and outputs.ndim == 2:
             targets = F.one_hot(check_labels(targets, *outputs.shape),

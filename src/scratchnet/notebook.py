@@ -21,16 +21,32 @@ BOOK_BUILD_ENV = "SCRATCHNET_BOOK_BUILD"
 def glue(name: str, value: Any) -> None:
     """Show ``name: value`` and, in the book's build, keep it for the prose.
 
-    Only the build hands the value to myst-nb: its record is an output no
-    Jupyter can draw ("No renderer could be found"), so elsewhere the value
-    is only shown.
+    ``value`` is what the prose shows: text, or Markdown (for ``{glue:md}``),
+    shown as its source. Only the build hands it to myst-nb: a glue record is
+    an output no Jupyter can draw ("No renderer could be found"), so
+    elsewhere the value is only shown.
     """
-    # A Markdown object (a glued sentence or table) prints as its text,
-    # not as "<IPython.core.display.Markdown object>".
-    markdown = getattr(value, "_repr_markdown_", None)
-    print(f"{name}: {markdown() if callable(markdown) else value}")
+    shown = value._repr_markdown_() if hasattr(value, "_repr_markdown_") else value
+    print(f"{name}: {shown}")
     if os.environ.get(BOOK_BUILD_ENV) != "1":
         return
     from myst_nb import glue as myst_glue
 
     myst_glue(name, value, display=False)
+
+
+def speed_verdict(before: float, after: float, *, threshold: float = 1.1) -> str:
+    """Say how ``after`` seconds compare with ``before``, e.g. "3.2x faster".
+
+    The book is built on different CPUs, so a sentence about a speed measured
+    while the page is built takes its word from this, not from the author's
+    machine: within ``threshold`` either way the two are "about as fast".
+    """
+    if before <= 0 or after <= 0:
+        raise ValueError(f"times must be positive, got {before} and {after}")
+    ratio = before / after
+    if ratio >= threshold:
+        return f"{ratio:.1f}x faster"
+    if ratio <= 1 / threshold:
+        return f"{1 / ratio:.1f}x slower"
+    return "about as fast"

@@ -1,7 +1,11 @@
 """Pictures the chapters share, so every figure in the book looks the same.
 
-Each helper draws into a Matplotlib ``Axes`` (made for you when omitted) and
-returns it, so a chapter can place several pictures in one figure.
+A one-panel picture (``class_counts``, ``confusion_matrix``,
+``decision_boundary``) draws into a Matplotlib ``Axes``, made for you when
+omitted, and returns it, so a chapter can place several in one figure. A
+picture of several panels (``image_grid``, ``digit_grid``,
+``training_curves``, ``function_and_derivative``) makes its own ``Figure``
+and returns that. Either way a call makes at most one figure.
 """
 
 from __future__ import annotations

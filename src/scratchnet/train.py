@@ -10,6 +10,7 @@ the book.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,9 +19,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from scratchnet.augment import Augment
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
-from scratchnet.augment import Augment
 from scratchnet.optim import SCHEDULES, SGD, Adam, AdamW, Optimizer
 from scratchnet.parameter import Parameter
 
@@ -150,11 +151,25 @@ class EarlyStopping:
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite: the weights are ruined, so stop."""
+    """The loss or the weights became NaN or infinite: they are ruined, so stop.
 
-    def __init__(self, message: str, epoch: int, step: int, loss: float) -> None:
-        super().__init__(message)
-        self.epoch, self.step, self.loss = epoch, step, loss
+    ``what`` says what happened and where; ``suggested_lr`` is a learning
+    rate worth trying instead, or None when the data itself holds NaN or
+    inf. ``explain("--lr ")`` words the advice for the command line.
+    """
+
+    def __init__(self, what: str, epoch: int, step: int, loss: float,
+                 lr: float, suggested_lr: float | None) -> None:
+        self.what, self.epoch, self.step, self.loss = what, epoch, step, loss
+        self.lr, self.suggested_lr = lr, suggested_lr
+        super().__init__(self.explain())
+
+    def explain(self, lr_option: str = "lr=") -> str:
+        if self.suggested_lr is None:
+            return (f"{self.what}: the input batch contains NaN or inf values; "
+                    "clean the data")
+        return (f"{self.what}: the learning rate {self.lr:g} is too high; try "
+                f"{lr_option}{self.suggested_lr:g}")
 
 
 @dataclass(repr=False)
@@ -214,17 +229,20 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
     augmented. ``early_stopping`` (a patience in epochs, or an
     ``EarlyStopping``) stops when the validation loss stops improving and
     leaves the best epoch's weights in the model. Raises
-    ``TrainingDiverged`` as soon as the loss is NaN or infinite.
+    ``TrainingDiverged`` as soon as the loss is NaN or infinite, or, after
+    an epoch's last update, any weight is.
     """
+    for name, n in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"{name} must be a whole number, got {n!r}")
+        if n < 1:
+            raise ValueError(f"{name} must be >= 1, got {n}")
     x, y, validation_data = _split(x, y, validation_data, validation_split)
     stopper = (EarlyStopping(model, early_stopping)
                if isinstance(early_stopping, int) else early_stopping)
     if stopper is not None and validation_data is None:
         raise ValueError("early_stopping needs validation data: pass "
                          "validation_data or validation_split")
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"need epochs >= 1 and batch_size >= 1, got {epochs} "
-                         f"and {batch_size}")
     loss = loss or SoftmaxCrossEntropy()
     optimizer = optimizer or DEFAULTS.build_optimizer(model.parameters())
     schedule = _schedule(lr_schedule)
@@ -244,6 +262,7 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                     augment)
                 history.train_loss.append(train_loss)
                 history.train_acc.append(train_acc)
+                _check_weights(model, epoch, steps, train_loss, optimizer.lr)
                 if validation_data is not None:
                     val_loss, val_acc = evaluate(model, *validation_data, loss=loss)
                     history.val_loss.append(val_loss)
@@ -315,6 +334,12 @@ def _split(x: np.ndarray, y: np.ndarray, validation_data: Any,
         x, y, validation_data = x[:n], y[:n], (x[n:], y[n:])
     if not len(x):
         raise ValueError("no training data left")
+    if validation_data is not None:
+        x_val, y_val = validation_data
+        if not len(x_val) or len(x_val) != len(y_val):
+            raise ValueError(f"validation_data must be (x, y) with the same "
+                             f"number of rows, at least one; got {len(x_val)} "
+                             f"and {len(y_val)} (pass None for no validation)")
     return x, y, validation_data
 
 
@@ -336,12 +361,32 @@ def _summary(history: History) -> dict[str, str]:
             for name, short in names.items() if getattr(history, name)}
 
 
+def suggest_lr(lr: float) -> float:
+    """A learning rate worth trying after ``lr`` diverged.
+
+    A tenth of it, but never more than the default recipe's, which trains
+    well: a tenth of a huge rate (1e30) would diverge just the same.
+    """
+    return min(lr / 10, DEFAULTS.lr)
+
+
 def _diverged(loss: float, epoch: int, step: int, steps: int, lr: float,
               xb: np.ndarray) -> TrainingDiverged:
-    if not np.isfinite(xb).all():
-        cause = "the input batch contains NaN or inf values; clean the data"
-    else:
-        cause = f"learning rate too high? try --lr {lr / 10:g}"
+    bad_data = not np.isfinite(xb).all()
     return TrainingDiverged(
-        f"loss became {loss} at epoch {epoch}, step {step} of {steps} "
-        f"(lr={lr:g}): {cause}", epoch, step, loss)
+        f"loss became {loss} at epoch {epoch}, step {step} of {steps} (lr={lr:g})",
+        epoch, step, loss, lr, None if bad_data else suggest_lr(lr))
+
+
+def _check_weights(model: Sequential, epoch: int, steps: int, loss: float,
+                   lr: float) -> None:
+    """Raise ``TrainingDiverged`` if the epoch's updates left a non-finite weight.
+
+    The loss is checked before each update, so this catches the one it never
+    sees: the last, which would otherwise hand back a ruined model.
+    """
+    for name, p in model.named_parameters():
+        if not np.isfinite(p.value).all():
+            raise TrainingDiverged(
+                f"weights {name!r} became NaN or inf in the updates of epoch "
+                f"{epoch} (lr={lr:g})", epoch, steps, loss, lr, suggest_lr(lr))

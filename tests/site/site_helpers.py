@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,3 +47,25 @@ def find_browser() -> str | None:
         if path:
             return path
     return None
+
+
+def built_page(site: Path, name: str) -> Path:
+    """The built HTML of document ``name``: a failure if ``_toc.yml`` lists it
+    but the build lacks it, a skip if this build leaves it out on purpose."""
+    path = site / f"{name}.html"
+    if not path.exists():
+        if name in toc_files():
+            pytest.fail(f"{name} is in _toc.yml but {path} was not built")
+        pytest.skip(f"{name} is not in this build")
+    return path
+
+
+def watch_errors(page) -> list[str]:
+    """A list that fills with the tab's console errors, uncaught exceptions
+    and failed requests, as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400
+            and errors.append(f"HTTP {r.status} for {r.url}"))
+    return errors

@@ -16,22 +16,18 @@ import pytest
 
 from scratchnet import data, export
 from scratchnet.model import Sequential
-from site_helpers import ROOT, SCREENSHOTS, toc_files
+from site_helpers import ROOT, SCREENSHOTS, built_page
 
 pytestmark = pytest.mark.site
 
 NAME = "book/interactive"
 TOLERANCE = 1e-5
+WAIT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
 def page_path(site: Path) -> Path:
-    path = site / f"{NAME}.html"
-    if not path.exists():
-        if NAME in toc_files():
-            pytest.fail(f"{NAME} is in _toc.yml but {path} was not built")
-        pytest.skip(f"{NAME} is not in this build")
-    return path
+    return built_page(site, NAME)
 
 
 class Reader:
@@ -49,9 +45,13 @@ class Reader:
         self.page.on("response", lambda r: r.status >= 400
                      and self.errors.append(f"HTTP {r.status} for {r.url}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(url, wait_until="networkidle")
-        self.page.wait_for_selector("#digit-app[data-ready='true']",
-                                    timeout=30_000)
+        # Every wait below is for a named state, and none is long: a page
+        # that hangs fails in seconds, saying which state never came.
+        self.context.set_default_timeout(WAIT_MS)
+        self.page.goto(url, wait_until="load")
+        # ``ready`` rejects with the reason when the network cannot load.
+        self.page.evaluate("scratchnetDigit.ready.then(() => true)")
+        assert self.page.get_attribute("#digit-app", "data-ready") == "true"
 
     def js(self, expression: str) -> object:
         return self.page.evaluate(expression)

@@ -442,11 +442,14 @@
     clear();
   }
 
-  const ready = new Promise((resolve) => {
+  // Resolves when the network is loaded; rejects with the reason if it
+  // cannot be, so a test (or a reader in the console) learns why at once.
+  const ready = new Promise((resolve, reject) => {
     const go = () => start().then(resolve, (err) => {
       $("digit-status").textContent =
         "The network could not be loaded: " + err.message;
       console.error("scratchnet digit page:", err);
+      reject(err);
     });
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", go);

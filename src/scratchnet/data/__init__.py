@@ -7,7 +7,14 @@ See `mnist` for the loader, `idx` for the file format, `sources` for where
 the bytes come from and `cache` for where they are kept.
 """
 
-from .cache import atomic_write_bytes, atomic_writer, cache_dir, sha256
+from .cache import (
+    atomic_write_bytes,
+    atomic_writer,
+    cache_dir,
+    check_writable,
+    move_aside,
+    sha256,
+)
 from .errors import ChecksumError, IDXFormatError, MNISTUnavailableError
 from .idx import encode_idx, read_idx, write_idx
 from .mnist import (
@@ -23,30 +30,34 @@ from .mnist import (
     preprocess,
     train_val_split,
 )
-from .sources import DEFAULT_MIRRORS, ArrayUnpickler
+from .sources import DEFAULT_MIRRORS, DEFAULT_TIMEOUT, ArrayUnpickler, timeout_seconds
 
 __all__ = [
-    "ArrayUnpickler",
-    "ChecksumError",
     "DEFAULT_MIRRORS",
-    "IDXFormatError",
-    "MNISTSpec",
-    "MNISTUnavailableError",
+    "DEFAULT_TIMEOUT",
     "MNIST_FILES",
     "MNIST_GZ_MD5",
     "MNIST_SPEC",
     "TEST_LABEL_COUNTS",
     "TRAIN_LABEL_COUNTS",
+    "ArrayUnpickler",
+    "ChecksumError",
+    "IDXFormatError",
+    "MNISTSpec",
+    "MNISTUnavailableError",
     "atomic_write_bytes",
     "atomic_writer",
     "cache_dir",
+    "check_writable",
     "encode_idx",
     "fetch_mnist",
     "load_mnist",
     "mnist_info",
+    "move_aside",
     "preprocess",
     "read_idx",
     "sha256",
+    "timeout_seconds",
     "train_val_split",
     "write_idx",
 ]

@@ -4,15 +4,17 @@ The cache directory is chosen by, in order: the `data_dir` argument, the
 `SCRATCHNET_DATA` environment variable, the per-user cache directory of the
 platform (XDG on Linux). Files are written to a temporary file in the same
 directory and renamed into place, so an interrupted write never leaves a
-file that looks complete.
+file that looks complete. A file that fails its check is moved aside
+(`move_aside`), never deleted: it may be the only copy there is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -22,8 +24,6 @@ from platformdirs import user_cache_path
 from .errors import ChecksumError
 
 ENV_DATA_DIR = "SCRATCHNET_DATA"
-_UMASK = os.umask(0o022)  # read the umask (the only way is to set it) ...
-os.umask(_UMASK)  # ... and put it back
 
 
 def cache_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -47,20 +47,37 @@ def sha256(data: str | os.PathLike[str] | bytes | bytearray | memoryview) -> str
     return digest.hexdigest()
 
 
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty file next to `path`, open for writing: (fd, its path).
+
+    Created with mode 0o666, which the kernel narrows by the umask in force
+    now, so a cache file gets the permissions any other new file would
+    (``tempfile.mkstemp`` would give 0600, and reading the umask means
+    setting it, which would race with other threads).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path))
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file next to `path`; rename it onto `path` on success.
 
-    On any exception the temporary file is removed and `path` is untouched.
-    The data are fsync'ed before the rename, so after a crash `path` holds
-    either the old file or the complete new one.
+    On any exception (Ctrl-C included) the temporary file is removed and
+    `path` is untouched. The data are fsync'ed before the rename, so after
+    a crash `path` holds either the old file or the complete new one.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
-            os.chmod(tmp, 0o666 & ~_UMASK)  # not mkstemp's 0600: caches get shared
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -70,6 +87,47 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Raise `OSError` now if `atomic_writer(path)` would fail later.
+
+    Checked before hours of work rather than after: `path` must not be a
+    directory, and its nearest existing ancestor must be a directory we can
+    create files in, which is tested by creating (and removing) one.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, not a directory",
+                                 str(parent))
+    try:
+        fd, tmp = _create_temp(parent / path.name)
+    except OSError as err:   # name the directory, not our temporary file
+        raise type(err)(err.errno, err.strerror, str(parent)) from None
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def move_aside(path: str | os.PathLike[str]) -> Path:
+    """Rename a file that failed its check to ``NAME.bad`` (or ``NAME.bad2``, ...).
+
+    Nothing is deleted: a file that fails one check may still be worth
+    something (a gzip file under the plain name, a copy made by hand), and
+    when no source can replace it, it is the only copy. Returns the new path.
+    """
+    path = Path(path)
+    for n in range(1, 1000):
+        aside = path.with_name(path.name + (".bad" if n == 1 else f".bad{n}"))
+        if not aside.exists():
+            os.replace(path, aside)
+            return aside
+    raise FileExistsError(errno.EEXIST, "too many .bad copies", str(path))
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray) -> Path:

@@ -14,4 +14,18 @@ class ChecksumError(ValueError):
 
 
 class MNISTUnavailableError(RuntimeError):
-    """Every source of MNIST failed; the message says how to place the files by hand."""
+    """Every source of MNIST failed; the message says how to place the files by hand.
+
+    The message tells a Python caller to pass ``data_dir=...``;
+    ``explain("--data-dir DIR")`` says the same in the command line's words.
+    """
+
+    CHOOSE = "{choose}"
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        super().__init__(self.explain("pass data_dir=..."))
+
+    def explain(self, choose: str) -> str:
+        """The message, with ``choose`` as the way to pick the directory."""
+        return self.template.replace(self.CHOOSE, choose)

