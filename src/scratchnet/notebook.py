@@ -10,22 +10,28 @@ sees every number the page quotes, in the output of the cell that made it.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+#: Set by the book's build (``book/_ext/notebook_download.py``) and by
+#: ``make chapter``, and inherited by the kernels that execute the chapters.
+BOOK_BUILD_ENV = "SCRATCHNET_BOOK_BUILD"
 
 
 def glue(name: str, value: Any) -> None:
-    """Show ``name: value`` and keep ``value`` for the book's glue roles.
+    """Show ``name: value`` and, in the book's build, keep it for the prose.
 
     ``value`` is what the prose shows: text, or Markdown (for the ``glue:md`` role),
-    shown as its source. Without myst-nb (a fresh Jupyter) the value is only shown; the book's
-    build always has myst-nb, so the page can quote it.
+    shown as its source. Only the build hands it to myst-nb: a glue record is
+    an output no Jupyter can draw ("No renderer could be found"), so
+    elsewhere the value is only shown.
     """
     shown = value._repr_markdown_() if hasattr(value, "_repr_markdown_") else value
     print(f"{name}: {shown}")
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
+    if os.environ.get(BOOK_BUILD_ENV) != "1":
         return
+    from myst_nb import glue as myst_glue
+
     myst_glue(name, value, display=False)
 
 
