@@ -24,6 +24,8 @@ myst-nb; elsewhere (Jupyter Lab, a downloaded notebook) it only prints them.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import email.parser
 import os
 import shutil
@@ -127,8 +129,9 @@ def executed_notebook(source: Path, cache_path: str) -> nbformat.NotebookNode:
     """The chapter ``source`` with its outputs from the execution cache.
 
     Not myst-nb's ``_build/jupyter_execute`` copy: when a chapter comes from
-    the cache, myst-nb 1.4 writes that copy without any outputs. The glue
-    records are dropped, as myst-nb does for the page: only myst-nb reads them.
+    the cache, myst-nb 1.4 writes that copy without any outputs. Each glue
+    record, which only myst-nb can read, becomes the line ``name: value``
+    that ``scratchnet.notebook.glue`` prints outside the build.
     """
     notebook = jupytext.read(source)
     try:
@@ -138,9 +141,23 @@ def executed_notebook(source: Path, cache_path: str) -> nbformat.NotebookNode:
                              f"cache {cache_path}") from None
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = [out for out in cell.outputs if not out.get(
-                "metadata", {}).get("scrapbook", {}).get("mime_prefix")]
+            cell.outputs = [readable(out) for out in cell.outputs]
     return notebook
+
+
+def readable(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A glue record as the ``name: value`` line a notebook reader can see."""
+    record = output.get("metadata", {}).get("scrapbook", {})
+    prefix = record.get("mime_prefix")
+    if not prefix:
+        return output
+    data = output["data"]
+    text = data.get(prefix + "text/markdown") or data.get(prefix + "text/plain", "")
+    if prefix + "text/markdown" not in data:
+        with contextlib.suppress(ValueError, SyntaxError):
+            text = str(ast.literal_eval(text))      # "'98.3%'" -> 98.3%
+    return nbformat.v4.new_output("stream", name="stdout",
+                                  text=f"{record['name']}: {text}\n")
 
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str,

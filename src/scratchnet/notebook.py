@@ -19,20 +19,29 @@ BOOK_BUILD_ENV = "SCRATCHNET_BOOK_BUILD"
 
 
 def glue(name: str, value: Any) -> None:
-    """Show ``name: value`` and, in the book's build, keep it for the prose.
+    """Keep ``value`` for the prose under ``name``, and let a notebook reader
+    see it.
 
-    ``value`` is what the prose shows: text, or Markdown (for the ``glue:md`` role),
-    shown as its source. Only the build hands it to myst-nb: a glue record is
-    an output no Jupyter can draw ("No renderer could be found"), so
-    elsewhere the value is only shown.
+    ``value`` is what the prose shows: text, or Markdown (for the ``glue:md``
+    role). In the book's build it goes to myst-nb only: the page shows it in
+    its prose, and the notebook downloaded from the site shows it as
+    ``name: value`` where the cell made it (``book/_ext/notebook_download.py``).
+    Anywhere else (Jupyter Lab, ``make chapter``'s notebook, a download run
+    again) it is printed as ``name: value``: a glue record is an output no
+    Jupyter can draw ("No renderer could be found").
     """
-    shown = value._repr_markdown_() if hasattr(value, "_repr_markdown_") else value
-    print(f"{name}: {shown}")
-    if os.environ.get(BOOK_BUILD_ENV) != "1":
-        return
-    from myst_nb import glue as myst_glue
+    if os.environ.get(BOOK_BUILD_ENV) == "1":
+        from myst_nb import glue as myst_glue
 
-    myst_glue(name, value, display=False)
+        myst_glue(name, value, display=False)
+        return
+    print(f"{name}: {shown(value)}")
+
+
+def shown(value: Any) -> str:
+    """The text a reader should see for a glued value: Markdown as its source."""
+    return str(value._repr_markdown_() if hasattr(value, "_repr_markdown_")
+               else value)
 
 
 def speed_verdict(before: float, after: float, *, threshold: float = 1.1) -> str:

@@ -60,6 +60,22 @@ def test_download_holds_every_figure_of_its_page(site: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_PAGES)
+def test_download_shows_every_number_its_page_quotes(site: Path, name: str) -> None:
+    """Glue records become ``name: value`` lines a notebook reader can see,
+    in the cell that made them; no record that Jupyter cannot draw is left."""
+    nb = nbformat.read(downloaded_notebook(site, name), as_version=4)
+    glued = set(re.findall(r'glue\(\s*f?"([\w{}]+)"', (ROOT / f"{name}.md").read_text()))
+    outputs = [out for cell in nb.cells if cell.cell_type == "code"
+               for out in cell.outputs]
+    assert not [out for out in outputs if "scrapbook" in out.get("metadata", {})]
+    lines = "".join(out.get("text", "") for out in outputs
+                    if out.get("output_type") == "stream")
+    shown = set(re.findall(r"^([\w]+): ", lines, flags=re.M))
+    missing = {key for key in glued if "{" not in key} - shown
+    assert not missing, f"{name}: glued but not shown in the download: {missing}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
 def test_download_first_installs_the_shipped_wheel(site: Path, name: str) -> None:
     wheel = shipped_wheel(site)
     first = nbformat.read(downloaded_notebook(site, name), as_version=4).cells[0]
