@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from site_helpers import toc_files
 
 pytestmark = pytest.mark.site

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from site_helpers import SCREENSHOTS, toc_files
 
 pytestmark = pytest.mark.site
@@ -68,14 +67,22 @@ LAYOUT_PROBLEMS = """() => {
     }
   }
 
-  // Anything else (tables, code, outputs, figures) that sticks out of the
+  // Anything else in the page's main column (tables, code, outputs, figures,
+  // the links to the previous and next chapter) that sticks out of the
   // screen must be inside a box that scrolls, not one that clips it.
   const seen = new Set();
-  for (const el of document.querySelectorAll("article *")) {
+  for (const el of document.querySelectorAll("main *")) {
     if (el.closest("mjx-assistive-mml")) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
     if (r.right <= width + 1 && r.left >= -1) continue;
+    // A closed drawer (the theme's sidebars on a phone) waits off screen.
+    let fixed = el;
+    while (fixed && getComputedStyle(fixed).position !== "fixed") fixed = fixed.parentElement;
+    if (fixed) {
+      const f = fixed.getBoundingClientRect();
+      if (f.left >= width || f.right <= 0) continue;
+    }
     let clip = el.parentElement;
     while (clip && getComputedStyle(clip).overflowX === "visible") clip = clip.parentElement;
     if (clip && scrolls(clip)) continue;
