@@ -3,8 +3,9 @@
     python book/run_chapter.py mnist      (or: make chapter CH=mnist)
 
 The chapter (a MyST Markdown notebook) is executed top to bottom in a fresh
-kernel, exactly as the book build does, and saved as a regular notebook in
-``_build/chapters/<name>.ipynb`` that Jupyter Lab opens with its outputs.
+kernel, exactly as the book build does (glued values included), and saved
+as a regular notebook in ``_build/chapters/<name>.ipynb`` that Jupyter Lab
+opens with its outputs (without the glue records, which only myst-nb reads).
 A failing cell stops the run with its traceback and exit status 1.
 
 A chapter that uses a file another chapter makes (``chapter_artifacts`` in
@@ -15,6 +16,8 @@ first when the file is missing, as the book's build does.
 from __future__ import annotations
 
 import argparse
+import copy
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +27,8 @@ import nbformat
 import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from scratchnet.notebook import BOOK_BUILD_ENV
 
 BOOK = Path(__file__).resolve().parent
 OUT = BOOK.parent / "_build" / "chapters"
@@ -64,6 +69,16 @@ def summarize(nb: nbformat.NotebookNode) -> list[str]:
     return lines
 
 
+def without_glue_records(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without myst-nb's glue records, which Jupyter cannot draw."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [out for out in cell.outputs
+                            if not out.get("metadata", {}).get("scrapbook")]
+    return nb
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapter", help="chapter name: " + ", ".join(chapter_names()))
@@ -88,6 +103,7 @@ def run(name: str, timeout: int) -> int:
     nb = jupytext.read(source)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(BOOK)}})
+    os.environ[BOOK_BUILD_ENV] = "1"             # the kernel glues, as in the book
     start = time.perf_counter()
     try:
         client.execute()
@@ -97,7 +113,7 @@ def run(name: str, timeout: int) -> int:
     finally:
         OUT.mkdir(parents=True, exist_ok=True)
         target = OUT / f"{source.stem}.ipynb"
-        nbformat.write(nb, target)
+        nbformat.write(without_glue_records(nb), target)
     seconds = time.perf_counter() - start
     print("\n".join(summarize(nb)))
     print(f"\n{source.name}: {len(nb.cells)} cells executed in {seconds:.1f} s")

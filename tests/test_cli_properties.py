@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 from scratchnet import data
 from scratchnet.cli import main
 
+# Junk is never a large valid whole number: "--epochs 418513" or "--hidden
+# 418513" would be a fair request that simply takes hours or gigabytes.
 JUNK = (st.sampled_from(["", "nan", "inf", "-inf", "1e400", "0x10", "ten",
                          " 3", "1,5", "-0", "1e-400", "-1"])
-        | st.integers(-10**6, 10**6).map(str) | st.floats().map(repr))
+        | st.integers(-10**6, 0).map(str) | st.floats().map(repr))
 
 
 def mostly(valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:

@@ -2,7 +2,7 @@
 
 The book never types a measured number into its text: a cell computes the
 value and *glues* it under a name, and the prose refers to that name with
-myst-nb's ``{glue:text}`` role. ``glue`` here does that, and also prints the
+myst-nb's ``glue:text`` role. ``glue`` here does that, and also prints the
 value, so a reader who runs a chapter as a plain notebook (in Jupyter Lab, or
 the notebook downloaded from the site, where myst-nb may not be installed)
 sees every number the page quotes, in the output of the cell that made it.
@@ -10,24 +10,38 @@ sees every number the page quotes, in the output of the cell that made it.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+#: Set by the book's build (``book/_ext/notebook_download.py``) and by
+#: ``make chapter``, and inherited by the kernels that execute the chapters.
+BOOK_BUILD_ENV = "SCRATCHNET_BOOK_BUILD"
 
 
 def glue(name: str, value: Any) -> None:
-    """Show ``name: value`` and keep ``value`` for the book's glue roles.
+    """Keep ``value`` for the prose under ``name``, and let a notebook reader
+    see it.
 
-    ``value`` is what the prose shows: text, or Markdown (for ``{glue:md}``),
-    shown as its source. Without myst-nb (a fresh Jupyter) the value is only
-    shown; the book's
-    build always has myst-nb, so the page can quote it.
+    ``value`` is what the prose shows: text, or Markdown (for the ``glue:md``
+    role). In the book's build it goes to myst-nb only: the page shows it in
+    its prose, and the notebook downloaded from the site shows it as
+    ``name: value`` where the cell made it (``book/_ext/notebook_download.py``).
+    Anywhere else (Jupyter Lab, ``make chapter``'s notebook, a download run
+    again) it is printed as ``name: value``: a glue record is an output no
+    Jupyter can draw ("No renderer could be found").
     """
-    shown = value._repr_markdown_() if hasattr(value, "_repr_markdown_") else value
-    print(f"{name}: {shown}")
-    try:
+    if os.environ.get(BOOK_BUILD_ENV) == "1":
         from myst_nb import glue as myst_glue
-    except ImportError:
+
+        myst_glue(name, value, display=False)
         return
-    myst_glue(name, value, display=False)
+    print(f"{name}: {shown(value)}")
+
+
+def shown(value: Any) -> str:
+    """The text a reader should see for a glued value: Markdown as its source."""
+    return str(value._repr_markdown_() if hasattr(value, "_repr_markdown_")
+               else value)
 
 
 def speed_verdict(before: float, after: float, *, threshold: float = 1.1) -> str:

@@ -291,6 +291,8 @@ def warmup(schedule: Callable[[int, int], float] | str = "cosine",
 SCHEDULES: dict[str, Callable[[int, int], float]] = {
     "constant": constant, "cosine": cosine_decay, "step": step_decay,
 }
+"""The schedules ``fit(lr_schedule=...)`` accepts by name: each maps
+``(step, total_steps)`` to the factor the base learning rate is multiplied by."""
 SCHEDULES["warmup_cosine"] = warmup("cosine")
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -63,6 +63,12 @@ class TrainConfig:
     augment_degrees: float = 0.0
     early_stopping: int = 0
 
+    def __str__(self) -> str:
+        """One aligned ``name  value`` line per field: the recipe as a table."""
+        width = max(map(len, vars(self)))
+        return "\n".join(f"{name:<{width}}  {value}"
+                         for name, value in vars(self).items())
+
     def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
         if not self.channels:
             return mlp([n_in, *self.hidden, n_out], self.activation, self.dropout,

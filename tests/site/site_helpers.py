@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -69,3 +70,34 @@ def watch_errors(page) -> list[str]:
     page.on("response", lambda r: r.status >= 400
             and errors.append(f"HTTP {r.status} for {r.url}"))
     return errors
+
+
+def chapter_files() -> list[str]:
+    """The chapters: every document of ``_toc.yml`` but the preface (its
+    root) and the appendix (notation, glossary, API, references)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    appendix = {entry["file"] for part in toc.get("parts", [])
+                if part.get("caption") == "Appendix"
+                for entry in part.get("chapters", [])}
+    return [name for name in toc_files()[1:] if name not in appendix]
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+         "has_touch": True}
+
+
+@contextlib.contextmanager
+def phone_page(browser, url: str):
+    """``url`` open in a 390x844 touch screen, as on a phone."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="load")
+        yield page
+    finally:
+        context.close()
+
+
+def page_width(page) -> int:
+    """How wide the page's content is: more than the screen scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")

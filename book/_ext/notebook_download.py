@@ -1,0 +1,183 @@
+"""The page's download button gives a notebook that runs in any Jupyter.
+
+Each chapter page offers its executed notebook (``_sources/<page>.ipynb``),
+with every output the book shows. A reader who opens it in a fresh Jupyter
+has no ``scratchnet``, so this extension puts one cell first that installs it
+when it is missing.
+
+Where from: the site itself. The build makes a wheel of this repository and
+ships it as ``_static/<wheel>``; the cell installs it from the site's address,
+the ``Documentation`` URL in ``pyproject.toml``'s ``[project.urls]`` (the one
+place that names it, read from the wheel's own metadata). So the reader gets
+exactly the code that produced the outputs in the notebook, from the one
+address that is certainly published when someone has downloaded a page of
+it, with no package index or repository involved.
+
+Sphinx-book-theme offers the ``.ipynb`` download only next to launch buttons;
+the book has none (nothing could launch it), so the page context gets the
+notebook here, before the theme draws its buttons.
+
+The build also sets ``SCRATCHNET_BOOK_BUILD=1``, inherited by the kernels that
+execute the chapters: ``scratchnet.notebook.glue`` then hands values to
+myst-nb; elsewhere (Jupyter Lab, a downloaded notebook) it only prints them.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import email.parser
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+from jupyter_cache import get_cache
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from scratchnet.notebook import BOOK_BUILD_ENV
+
+logger = logging.getLogger(__name__)
+
+STATIC = "_static"
+INSTALL_CELL = '''\
+# scratchnet, the package this chapter calls, is installed here if it is
+# missing: the copy published with the book, which produced the outputs below.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("scratchnet") is None:
+    wheel = "{url}"
+    print("installing scratchnet from", wheel)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", wheel],
+                   check=True)
+    importlib.invalidate_caches()
+'''
+
+
+def build_wheel(project: Path, target: Path) -> Path:
+    """Build the wheel of ``project`` into ``target``; return its path.
+
+    It is built from a copy, because setuptools leaves ``build/`` behind in
+    the tree it builds.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "source"
+        shutil.copytree(project, source, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "_build", "build", "*.egg-info", "__pycache__",
+            ".pytest_cache", ".hypothesis"))
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+             "--wheel-dir", tmp, str(source)],
+            check=False, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ExtensionError(
+                f"building the scratchnet wheel for the download button "
+                f"failed (pip exit status {done.returncode}):\n{done.stderr}")
+        (built,) = Path(tmp).glob("*.whl")
+        target.mkdir(parents=True, exist_ok=True)
+        for old in target.glob(built.name.split("-", 1)[0] + "-*.whl"):
+            old.unlink()
+        return Path(shutil.copy2(built, target / built.name))
+
+
+def documentation_url(wheel: Path) -> str:
+    """The ``Documentation`` project URL recorded in ``wheel``'s metadata."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist()
+                   if n.endswith(".dist-info/METADATA")]
+        metadata = email.parser.Parser().parsestr(archive.read(name).decode())
+    urls = dict(entry.split(", ", 1)
+                for entry in metadata.get_all("Project-URL") or [])
+    if "Documentation" not in urls:
+        raise ExtensionError(
+            "pyproject.toml has no Documentation URL in [project.urls]: the "
+            "downloaded notebooks install scratchnet from the site there")
+    return urls["Documentation"].rstrip("/") + "/"
+
+
+def with_install_cell(notebook: nbformat.NotebookNode,
+                      url: str) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose first cell installs scratchnet from ``url``."""
+    notebook = nbformat.from_dict(notebook)
+    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(url=url).rstrip())
+    if (notebook.nbformat, notebook.nbformat_minor) < (4, 5):
+        del cell["id"]                   # cell ids arrived with nbformat 4.5
+    notebook.cells.insert(0, cell)
+    return notebook
+
+
+def _on_builder_inited(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    wheel = build_wheel(Path(app.srcdir), Path(app.outdir) / STATIC)
+    app.scratchnet_wheel_url = (documentation_url(wheel)
+                                + f"{STATIC}/{wheel.name}")
+    logger.info(f"notebook downloads install {app.scratchnet_wheel_url}")
+
+
+def executed_notebook(source: Path, cache_path: str) -> nbformat.NotebookNode:
+    """The chapter ``source`` with its outputs from the execution cache.
+
+    Not myst-nb's ``_build/jupyter_execute`` copy: when a chapter comes from
+    the cache, myst-nb 1.4 writes that copy without any outputs. Each glue
+    record, which only myst-nb can read, becomes the line ``name: value``
+    that ``scratchnet.notebook.glue`` prints outside the build.
+    """
+    notebook = jupytext.read(source)
+    try:
+        _, notebook = get_cache(cache_path).merge_match_into_notebook(notebook)
+    except KeyError:
+        raise ExtensionError(f"{source}: no executed notebook in the execution "
+                             f"cache {cache_path}") from None
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [readable(out) for out in cell.outputs]
+    return notebook
+
+
+def readable(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A glue record as the ``name: value`` line a notebook reader can see."""
+    record = output.get("metadata", {}).get("scrapbook", {})
+    prefix = record.get("mime_prefix")
+    if not prefix:
+        return output
+    data = output["data"]
+    text = data.get(prefix + "text/markdown") or data.get(prefix + "text/plain", "")
+    if prefix + "text/markdown" not in data:
+        with contextlib.suppress(ValueError, SyntaxError):
+            text = str(ast.literal_eval(text))      # "'98.3%'" -> 98.3%
+    return nbformat.v4.new_output("stream", name="stdout",
+                                  text=f"{record['name']}: {text}\n")
+
+
+def _on_page_context(app: Sphinx, pagename: str, templatename: str,
+                     context: dict[str, Any], doctree: Any) -> None:
+    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return                                    # not a notebook page
+    notebook = with_install_cell(
+        executed_notebook(Path(app.env.doc2path(pagename)),
+                          app.env.mystnb_config.execution_cache_path),
+        app.scratchnet_wheel_url)
+    nbformat.validate(notebook)
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    os.environ[BOOK_BUILD_ENV] = "1"
+    app.connect("builder-inited", _on_builder_inited)
+    # Before sphinx-book-theme's header buttons (priority 501) read the context.
+    app.connect("html-page-context", _on_page_context, priority=500)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
