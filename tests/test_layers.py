@@ -175,7 +175,9 @@ def test_dropout_refuses_impossible_probabilities(p):
 
 @pytest.mark.parametrize("args", [(0, 3), (3, -1), (2.5, 3), (True, 3)])
 def test_linear_refuses_bad_sizes(args):
-    with pytest.raises(ValueError, match="whole number >= 1"):
+    # 0 and -1: "... a whole number >= 1, got 0"; 2.5 and True: "... a whole
+    # number, got 2.5" (NotWholeError, a ValueError and a TypeError).
+    with pytest.raises(ValueError, match=r"_features must be a whole number"):
         Linear(*args)
 
 
