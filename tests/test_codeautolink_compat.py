@@ -50,7 +50,8 @@ Call `layer.forward`.
 """
 
 
-def build(tmp_path: Path, page: str, extensions: list[str]) -> subprocess.CompletedProcess:
+def build(tmp_path: Path, page: str,
+          extensions: list[str]) -> subprocess.CompletedProcess:
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text(

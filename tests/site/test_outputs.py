@@ -19,7 +19,8 @@ pytestmark = pytest.mark.site
 
 # A decimal number, not part of a word or a longer number (so a SHA-256 such
 # as "ba891046e6505d..." is not read as 891046e6505).
-NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?(?![\w.])")
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))"
+                    r"(?:[eE][-+]?\d+)?(?![\w.])")
 REPR = re.compile(r"<(?:Figure|matplotlib\.|Axes)[^>]*>|object at 0x[0-9a-f]+")
 MEDIA = ["img", "svg", "canvas", "iframe", "video", "table"]
 

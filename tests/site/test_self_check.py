@@ -86,7 +86,8 @@ def test_every_self_check_judges_a_wrong_then_the_revealed_answer(
                 assert "Not quite" in form.locator(".self-check-feedback").inner_text()
                 assert answer_with(form, kind, answer, enter=False) == "right", \
                     f"{name}: self-check {i} refused its own answer {answer!r}"
-                assert form.locator(".self-check-feedback").inner_text().startswith("\u2713")
+                feedback = form.locator(".self-check-feedback").inner_text()
+                assert feedback.startswith("\u2713")
                 if kind == "number" and answer.endswith("%"):
                     assert answer_with(form, kind, answer[:-1], enter=True) == "right"
                 checked += 1
