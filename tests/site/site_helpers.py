@@ -61,6 +61,29 @@ def built_page(site: Path, name: str) -> Path:
     return path
 
 
+class BrowserTab:
+    """A page open in its own browser context, as one reader would see it.
+
+    It collects console errors, uncaught exceptions, failed responses and
+    every request, and waits only for named states, each for at most
+    ``WAIT_MS``: a page that hangs fails in seconds, saying what never came.
+    """
+
+    WAIT_MS = 10_000
+
+    def __init__(self, browser, url: str, **context: object) -> None:
+        self.context = browser.new_context(**context)
+        self.context.set_default_timeout(self.WAIT_MS)
+        self.page = self.context.new_page()
+        self.errors = watch_errors(self.page)
+        self.requests: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url, wait_until="load")
+
+    def close(self) -> None:
+        self.context.close()
+
+
 def watch_errors(page) -> list[str]:
     """A list that fills with the tab's console errors, uncaught exceptions
     and failed requests, as they happen."""

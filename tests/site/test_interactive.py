@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from site_helpers import ROOT, SCREENSHOTS, built_page
+from site_helpers import ROOT, SCREENSHOTS, BrowserTab, built_page
 
 from scratchnet import data, export
 from scratchnet.model import Sequential
@@ -22,7 +22,6 @@ pytestmark = pytest.mark.site
 
 NAME = "book/interactive"
 TOLERANCE = 1e-5
-WAIT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
@@ -30,25 +29,12 @@ def page_path(site: Path) -> Path:
     return built_page(site, NAME)
 
 
-class Reader:
+class Reader(BrowserTab):
     """A browser tab on the page, collecting every console error and request."""
 
     def __init__(self, browser, url: str, **context: object) -> None:
-        self.context = browser.new_context(
-            viewport={"width": 1280, "height": 1000}, **context)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: m.type == "error"
-                     and self.errors.append(m.text))
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("response", lambda r: r.status >= 400
-                     and self.errors.append(f"HTTP {r.status} for {r.url}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        # Every wait below is for a named state, and none is long: a page
-        # that hangs fails in seconds, saying which state never came.
-        self.context.set_default_timeout(WAIT_MS)
-        self.page.goto(url, wait_until="load")
+        context.setdefault("viewport", {"width": 1280, "height": 1000})
+        super().__init__(browser, url, **context)
         # ``ready`` rejects with the reason when the network cannot load.
         self.page.evaluate("scratchnetDigit.ready.then(() => true)")
         assert self.page.get_attribute("#digit-app", "data-ready") == "true"
@@ -87,9 +73,6 @@ class Reader:
         box = self.page.locator("#digit-app").bounding_box()
         self.page.screenshot(path=str(path), full_page=True, clip=box)
         return path
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture

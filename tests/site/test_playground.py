@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from site_helpers import SCREENSHOTS, built_page, watch_errors
+from site_helpers import SCREENSHOTS, BrowserTab, built_page
 
 from scratchnet import playground
 
@@ -39,16 +39,16 @@ def references(page_path: Path) -> list[dict]:
     return json.loads((static / "trajectories.json").read_text())["trajectories"]
 
 
-class Reader:
+class Reader(BrowserTab):
     """A browser tab on the playground, collecting every console error."""
 
     def __init__(self, browser, url: str, **context: object) -> None:
         context.setdefault("viewport", {"width": 1280, "height": 900})
-        self.context = browser.new_context(**context)
-        self.page = self.context.new_page()
-        self.errors = watch_errors(self.page)
-        self.page.goto(url, wait_until="networkidle")
-        self.page.wait_for_selector("#pg-app[data-ready='true']", timeout=30_000)
+        super().__init__(browser, url, **context)
+        # The page says "true" when it is ready and "error" when it cannot be.
+        self.page.wait_for_function(
+            "document.getElementById('pg-app').dataset.ready")
+        assert self.page.get_attribute("#pg-app", "data-ready") == "true"
 
     def text(self, selector: str) -> str:
         return self.page.inner_text(selector).strip()
@@ -62,9 +62,6 @@ class Reader:
         self.page.evaluate("document.activeElement.blur()")
         self.page.locator("#pg-app").screenshot(path=str(path))
         return path
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
