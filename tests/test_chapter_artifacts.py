@@ -15,13 +15,15 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
+from scratchnet import notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 jupyter_cache = pytest.importorskip("jupyter_cache")
 sys.modules.pop("chapter_artifacts", None)
 import chapter_artifacts  # noqa: E402
 
-MODEL = "_build/models/mlp.npz"
+MODEL = notebook.SAVED_MODEL
 DECLARED = {MODEL: {"made_by": "book/training", "used_by": ["book/interactive"]}}
 
 

@@ -63,3 +63,35 @@ def test_speed_verdict_follows_the_measurement(before: float, after: float,
 def test_speed_verdict_refuses_a_time_that_was_not_measured() -> None:
     with pytest.raises(ValueError, match="positive"):
         speed_verdict(0.0, 1.0)
+
+
+def test_the_saved_model_is_one_level_up_from_the_books_folder(
+        tmp_path, monkeypatch) -> None:
+    (tmp_path / "_config.yml").write_text("title: x\n")
+    (tmp_path / "book").mkdir()
+    monkeypatch.chdir(tmp_path / "book")
+    path = notebook.saved_model_path()
+    assert path.as_posix() == "../" + notebook.SAVED_MODEL
+    assert path.resolve() == tmp_path / notebook.SAVED_MODEL
+
+
+def test_a_downloaded_chapter_keeps_the_model_under_its_own_folder(
+        tmp_path, monkeypatch) -> None:
+    (tmp_path / "book").mkdir()            # a folder named book, not the book's
+    monkeypatch.chdir(tmp_path / "book")
+    assert notebook.saved_model_path().as_posix() == notebook.SAVED_MODEL
+
+
+def test_the_build_declares_the_file_the_chapters_save() -> None:
+    """``_config.yml`` spells the path for the build; the chapters take it
+    from ``SAVED_MODEL``. Were they to drift, the build would wait for a file
+    that no chapter writes."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    declared = config["sphinx"]["config"]["chapter_artifacts"]
+    assert notebook.SAVED_MODEL in declared
+    assert declared[notebook.SAVED_MODEL]["made_by"] == "book/training"

@@ -11,11 +11,31 @@ sees every number the page quotes, in the output of the cell that made it.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 #: Set by the book's build (``book/_ext/notebook_download.py``) and by
 #: ``make chapter``, and inherited by the kernels that execute the chapters.
 BOOK_BUILD_ENV = "SCRATCHNET_BOOK_BUILD"
+
+#: The network the Training chapter saves and the "Draw a digit" page runs,
+#: relative to the repository. ``_config.yml`` declares the same file under
+#: ``chapter_artifacts`` (so the build runs Training first), and a test holds
+#: the two spellings equal.
+SAVED_MODEL = "_build/models/mlp.npz"
+
+
+def saved_model_path() -> Path:
+    """Where the chapters keep the trained network, seen from where they run.
+
+    The book executes each chapter in the repository's ``book/`` folder, so
+    there the file is one level up. A chapter run anywhere else (a notebook
+    downloaded from the site) keeps it under its own folder, where the next
+    downloaded chapter looks for it.
+    """
+    here = Path.cwd()
+    in_book = here.name == "book" and (here.parent / "_config.yml").is_file()
+    return (Path("..") if in_book else Path()) / SAVED_MODEL
 
 
 def glue(name: str, value: Any) -> None:
