@@ -26,6 +26,7 @@ from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
 from scratchnet.optim import SGD, Adam, Optimizer
 from scratchnet.toy import two_spirals, xor_blobs
+from scratchnet.train import train_step
 
 DATASETS: dict[str, tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]]]] = {
     "spirals": ("Two spirals", two_spirals),
@@ -80,20 +81,6 @@ def make_optimizer(name: str, model: Sequential, **settings: Any) -> Optimizer:
     if name == "adam":
         return Adam(model.parameters(), **settings)
     raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-
-
-def train_step(model: Sequential, loss: SoftmaxCrossEntropy,
-               optimizer: Optimizer, x: np.ndarray, y: np.ndarray) -> float:
-    """One step on the batch ``x`` ``(batch, 2)``, ``y`` ``(batch,)``; returns its loss.
-
-    The order of ``scratchnet.train.train_epoch``: forward, loss, zero the
-    gradients, backward, update.
-    """
-    value = loss.forward(model.forward(x), y)
-    optimizer.zero_grad()
-    model.backward(loss.backward(), input_grad=False)
-    optimizer.step()
-    return value
 
 
 def trajectory(optimizer: str, activation: str, *, hidden: tuple[int, ...] = (6, 5),
