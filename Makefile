@@ -8,6 +8,7 @@
 #   make site-test         check the built site (links, errors, browser)
 #   make bench             run the side-by-side benchmarks (BENCH_FLAGS=--quick)
 #   make lab               open the chapters as notebooks in Jupyter Lab
+#   make lab-test          run a chapter in a real Jupyter Lab, in Chromium
 #   make clean             remove the build and the execution cache
 
 PYTHON ?= python3
@@ -16,7 +17,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --keep-going
 
-.PHONY: lint book test chapter site-test bench bench-env browser clean env data lab
+.PHONY: lint book test chapter site-test bench bench-env browser clean env data lab lab-env lab-test
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,9 +74,20 @@ bench-env: $(STAMP)
 bench: bench-env data
 	$(PY) -m benchmarks $(BENCH_FLAGS)
 
-lab: $(STAMP)
+# book/_lab holds Jupyter settings for this project only (JUPYTER_CONFIG_PATH
+# adds it to the user's own): a double-click opens a chapter as a notebook.
+LAB_CONFIG := $(CURDIR)/book/_lab
+
+lab-env: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[lab]"
-	$(VENV)/bin/jupyter lab book/
+
+lab: lab-env
+	JUPYTER_CONFIG_PATH=$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+	  $(VENV)/bin/jupyter lab book/
+
+# A chapter opened, run and read in a real Jupyter Lab, in Chromium.
+lab-test: lab-env
+	SCRATCHNET_REQUIRE_LAB=1 $(PY) -m pytest tests/lab
 
 clean:
 	rm -rf _build
