@@ -54,6 +54,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # Running the cells makes the notebook "changed": it must not be saved
+    # over the chapter's source.
+    docmanager = home / "settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -138,6 +143,7 @@ def test_a_double_click_opens_the_chapter_as_a_notebook(tab) -> None:
 
 
 def test_every_cell_runs_and_draws_its_figures(tab) -> None:
+    source = (ROOT / "book" / f"{CHAPTER}.md").read_bytes()
     run_all(tab)
     outputs = tab.locator(".jp-OutputArea-output").all_inner_texts()
     failed = [o[:200] for o in outputs
@@ -149,6 +155,8 @@ def test_every_cell_runs_and_draws_its_figures(tab) -> None:
         f"{CHAPTER}: {images} images for {len(figure_cells(nb))} figures")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / f"lab-{CHAPTER}.png"))
+    assert (ROOT / "book" / f"{CHAPTER}.md").read_bytes() == source, (
+        "the chapter's source was rewritten")
 
 
 def test_the_prose_renders_as_myst(tab) -> None:
