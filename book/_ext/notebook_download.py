@@ -17,6 +17,12 @@ Sphinx-book-theme offers the ``.ipynb`` download only next to launch buttons;
 the book has none (nothing could launch it), so the page context gets the
 notebook here, before the theme draws its buttons.
 
+A chapter may also read a file that sits beside it in ``book/`` (the
+Performance chapter reads the recorded benchmark run). ``_config.yml``
+names such files under ``notebook_download_files``; each travels in the
+download as a second cell that writes it where the chapter looks, unless it
+is there already.
+
 The build also sets ``SCRATCHNET_BOOK_BUILD=1``, inherited by the kernels that
 execute the chapters: ``scratchnet.notebook.glue`` then hands values to
 myst-nb; elsewhere (Jupyter Lab, a downloaded notebook) it only prints them.
@@ -28,6 +34,7 @@ import ast
 import contextlib
 import email.parser
 import os
+import pprint
 import shutil
 import subprocess
 import sys
@@ -105,15 +112,46 @@ def documentation_url(wheel: Path) -> str:
     return urls["Documentation"].rstrip("/") + "/"
 
 
-def with_install_cell(notebook: nbformat.NotebookNode,
-                      url: str) -> nbformat.NotebookNode:
-    """A copy of ``notebook`` whose first cell installs scratchnet from ``url``."""
+FILES_CELL = """\
+# The files this chapter reads beside it, as they were when the book was
+# built; each is written here unless it is there already.
+from pathlib import Path
+
+for name, text in {files}.items():
+    path = Path(name)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print("wrote", path)
+"""
+
+
+def with_install_cell(notebook: nbformat.NotebookNode, url: str,
+                      files: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` whose first cell installs scratchnet from ``url``,
+    followed, if ``files`` (name relative to the chapter: text) is given, by a
+    cell that writes them."""
     notebook = nbformat.from_dict(notebook)
-    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(url=url).rstrip())
-    if (notebook.nbformat, notebook.nbformat_minor) < (4, 5):
-        del cell["id"]                   # cell ids arrived with nbformat 4.5
-    notebook.cells.insert(0, cell)
+    cells = [INSTALL_CELL.format(url=url)]
+    if files:
+        cells.append(FILES_CELL.format(files=pprint.pformat(files, width=88)))
+    for position, source in enumerate(cells):
+        cell = nbformat.v4.new_code_cell(source.rstrip())
+        if (notebook.nbformat, notebook.nbformat_minor) < (4, 5):
+            del cell["id"]               # cell ids arrived with nbformat 4.5
+        notebook.cells.insert(position, cell)
     return notebook
+
+
+def files_beside(source: Path, names: list[str]) -> dict[str, str]:
+    """The text of each file ``names`` (relative to the chapter ``source``)."""
+    files = {}
+    for name in names:
+        path = source.parent / name
+        if not path.is_file():
+            raise ExtensionError(f"notebook_download_files: {path} does not exist")
+        files[name] = path.read_text(encoding="utf-8")
+    return files
 
 
 def _on_builder_inited(app: Sphinx) -> None:
@@ -164,10 +202,11 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str,
                      context: dict[str, Any], doctree: Any) -> None:
     if "kernelspec" not in app.env.metadata.get(pagename, {}):
         return                                    # not a notebook page
+    source = Path(app.env.doc2path(pagename))
+    files = files_beside(source, app.config.notebook_download_files.get(pagename, []))
     notebook = with_install_cell(
-        executed_notebook(Path(app.env.doc2path(pagename)),
-                          app.env.mystnb_config.execution_cache_path),
-        app.scratchnet_wheel_url)
+        executed_notebook(source, app.env.mystnb_config.execution_cache_path),
+        app.scratchnet_wheel_url, files)
     nbformat.validate(notebook)
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +216,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str,
 
 def setup(app: Sphinx) -> dict[str, Any]:
     os.environ[BOOK_BUILD_ENV] = "1"
+    app.add_config_value("notebook_download_files", {}, "html", [dict])
     app.connect("builder-inited", _on_builder_inited)
     # Before sphinx-book-theme's header buttons (priority 501) read the context.
     app.connect("html-page-context", _on_page_context, priority=500)

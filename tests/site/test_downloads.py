@@ -84,6 +84,19 @@ def test_download_first_installs_the_shipped_wheel(site: Path, name: str) -> Non
     assert 'find_spec("scratchnet") is None' in first.source
 
 
+def test_download_carries_the_files_its_chapter_reads(site: Path, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    """The Performance chapter reads the recorded run beside it; run outside a
+    checkout, its download's second cell writes that very file first."""
+    nb = nbformat.read(downloaded_notebook(site, "book/performance"), as_version=4)
+    monkeypatch.chdir(tmp_path)
+    exec(nb.cells[1].source, {})
+    recorded = ROOT / "book" / "data" / "benchmark-run.json"
+    written = tmp_path / "data" / "benchmark-run.json"
+    assert written.read_bytes() == recorded.read_bytes()
+    exec(nb.cells[1].source, {})             # a second run leaves it alone
+
+
 def test_shipped_wheel_holds_the_package(site: Path) -> None:
     names = zipfile.ZipFile(shipped_wheel(site)).namelist()
     assert "scratchnet/__init__.py" in names
