@@ -154,3 +154,41 @@ def test_without_a_tolerance_every_shown_digit_must_agree() -> None:
 def test_a_bad_tolerance_is_refused_with_an_example() -> None:
     with pytest.raises(ValueError, match="e.g. 0.01 or 1%"):
         make_answer("0.5", "about", None)
+
+
+ADMONITION_FORM = HEADER + """
+```{code-cell} ipython3
+from myst_nb import glue
+glue("tiny_dot", "1.00", display=False)
+```
+
+```{admonition} What is the dot product $x \\\\cdot w$?
+:class: self-check
+:answer: tiny_dot
+:tolerance: 0.01
+```
+
+```{admonition} A plain note stays a note
+:class: tip
+Nothing to check here.
+```
+"""
+
+
+def test_an_admonition_of_class_self_check_is_a_self_check(tmp_path: Path) -> None:
+    """The chapters' form: Jupyter Lab renders it as a note with the question
+    (it knows no {self-check}); the book renders the same widget."""
+    result = build(tmp_path, ADMONITION_FORM)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "out" / "index.html").read_text()
+    (check,) = forms(page)
+    assert 'data-answer="1.00"' in check and "x \\cdot w" in check
+    note = re.search(r'<div class="([^"]*)">\s*<p class="admonition-title">'
+                     r'A plain note stays a note', page)
+    assert note and {"admonition", "tip"} <= set(note.group(1).split())
+
+
+def test_self_check_options_on_a_plain_admonition_stop_the_build(tmp_path: Path) -> None:
+    result = build(tmp_path, ADMONITION_FORM.replace(":class: self-check\n", ""))
+    assert result.returncode != 0
+    assert "add :class: self-check" in result.stderr

@@ -8,6 +8,16 @@ so the number the page judges against is the one the build just computed::
     :tolerance: 0.01
     ```
 
+Written as an admonition with the class ``self-check`` (the form the
+chapters use), the same lines are a plain note with the question in Jupyter
+Lab, which knows no ``{self-check}`` and would show an "Unknown Directive"
+box instead::
+
+    ```{admonition} What is $x \\cdot w$ for the tiny case above?
+    :class: self-check
+    :answer: la_check_dot
+    ```
+
 ``:tolerance:`` is absolute (``0.01``) or relative (``1%``); without it an
 answer is right when it agrees with every digit the glued value shows (half a
 unit of its last digit). ``:choices: A | B | C`` makes it a choice, and the
@@ -36,6 +46,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from docutils.parsers.rst.directives.admonitions import Admonition
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
@@ -192,6 +203,26 @@ class SelfCheck(SphinxDirective):
         return [node, *messages]
 
 
+class AdmonitionOrSelfCheck(SelfCheck, Admonition):
+    """``{admonition}`` as docutils has it, unless its class is ``self-check``."""
+
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = {**Admonition.option_spec,
+                                             **SelfCheck.option_spec}
+
+    def run(self) -> list[nodes.Node]:
+        if "self-check" in self.options.get("class", []):
+            if self.content:
+                raise ExtensionError(f"{self.get_location()}: a self-check has "
+                                     "no body: the question is its title")
+            return SelfCheck.run(self)
+        extra = sorted(set(self.options) & set(SelfCheck.option_spec))
+        if extra:
+            raise ExtensionError(f"{self.get_location()}: {', '.join(extra)} "
+                                 "belong to a self-check: add :class: self-check")
+        return Admonition.run(self)
+
+
 def _attr(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -264,6 +295,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
                  latex=(visit_other, depart_other), text=(visit_other, depart_other),
                  man=(visit_other, depart_other), texinfo=(visit_other, depart_other))
     app.add_directive("self-check", SelfCheck)
+    app.add_directive("admonition", AdmonitionOrSelfCheck, override=True)
     app.connect("build-finished", _copy_static)
     app.add_css_file("self-check/self-check.css")
     app.add_js_file("self-check/self-check.js", defer="defer")
