@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "site"))
 from notebook_figures import figure_cells  # noqa: E402
-from site_helpers import BROWSER_FLAGS, SCREENSHOTS, find_browser  # noqa: E402
+from site_helpers import BROWSER_FLAGS, NO_BROWSER, SCREENSHOTS, find_browser  # noqa: E402
 
 CHAPTER = "softmax"          # a chapter that runs in seconds and draws a figure
 RUN_SECONDS = 180
@@ -103,7 +103,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def tab(lab: str) -> Iterator:
     executable = find_browser()
     if executable is None:
-        need("no Chromium found: install Debian's `chromium` package")
+        need(NO_BROWSER)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

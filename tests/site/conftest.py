@@ -17,10 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from site_helpers import BROWSER_FLAGS, SITE, find_browser, toc_files
-
-NO_BROWSER = ("no Chromium found: install Debian's `chromium` package (as root, "
-              "`make browser` does) or set SCRATCHNET_BROWSER=/path/to/chrome")
+from site_helpers import BROWSER_FLAGS, NO_BROWSER, SITE, find_browser, toc_files
 
 
 def site_required() -> bool:

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # directory (``jupyter-book build --path-output DIR`` puts it in DIR/_build/html).
 SITE = Path(os.environ.get("SCRATCHNET_SITE") or ROOT / "_build" / "html")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+NO_BROWSER = ("no Chromium found: install Debian's `chromium` package (as root, "
+              "`make browser` does) or set SCRATCHNET_BROWSER=/path/to/chrome")
 BROWSER_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu",
     "--disable-background-networking", "--disable-component-update",
