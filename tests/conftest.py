@@ -1,0 +1,32 @@
+"""Tests marked ``mnist`` need the real files; without them they skip, with a reason.
+
+``make test`` fetches the data first, so a reader with a network runs them.
+Offline, with an empty cache, one line says how to enable them instead of a
+page of fetch errors. CI sets ``SCRATCHNET_REQUIRE_MNIST=1``: there a missing
+cache is fetched by the tests themselves, and any failure to get it fails.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from scratchnet.data import mnist_info
+
+REQUIRE_MNIST = "SCRATCHNET_REQUIRE_MNIST"
+
+
+def pytest_collection_modifyitems(config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    marked = [item for item in items if item.get_closest_marker("mnist")]
+    if not marked or os.environ.get(REQUIRE_MNIST) == "1":
+        return
+    info = mnist_info()
+    if info["complete"]:
+        return
+    skip = pytest.mark.skip(
+        reason=f"MNIST is not in {info['directory']}: run `make data` "
+               f"(or set {REQUIRE_MNIST}=1 to fetch it during the tests)")
+    for item in marked:
+        item.add_marker(skip)
