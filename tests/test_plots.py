@@ -109,3 +109,39 @@ def test_weights_get_a_colour_scale_centred_on_zero() -> None:
 def test_images_of_the_wrong_shape_are_refused_with_the_shape() -> None:
     with pytest.raises(ValueError, match=r"got \(3, 5\)"):
         plots.image_grid(np.zeros((3, 5)))
+
+
+def test_each_count_sits_in_its_row_and_column() -> None:
+    # CM is not symmetric: a transposed matrix would put counts in wrong cells.
+    ax = plots.confusion_matrix(CM)
+    assert {t.get_position(): int(t.get_text()) for t in ax.texts} == {
+        (j, i): int(CM[i, j]) for i in range(10) for j in range(10)}
+
+
+def test_function_and_derivative_draw_the_curve_solid_and_the_derivative_dashed() -> None:
+    y, dy = np.tanh(XS), 1 - np.tanh(XS) ** 2
+    fig = plots.function_and_derivative(XS, {"tanh": (y, dy)}, cols=1)
+    curve, derivative = fig.axes[0].get_lines()[:2]
+    np.testing.assert_array_equal(curve.get_ydata(), y)
+    np.testing.assert_array_equal(derivative.get_ydata(), dy)
+    assert (curve.get_linestyle(), derivative.get_linestyle()) == ("-", "--")
+
+
+def test_the_decision_boundary_shades_the_side_the_classifier_chose() -> None:
+    # Wide in x, narrow in y, split at x = 4: a grid with its axes swapped
+    # would span the wrong ranges and put class 1 on the wrong side.
+    points = np.column_stack([np.linspace(0, 10, 30), np.linspace(0, 1, 30)])
+    seen: list[np.ndarray] = []
+
+    def predict(grid: np.ndarray) -> np.ndarray:
+        seen.append(grid)
+        return (grid[:, 0] > 4).astype(int)
+
+    ax = plots.decision_boundary(predict, points, (points[:, 0] > 4).astype(int),
+                                 resolution=41)
+    (grid,) = seen
+    np.testing.assert_allclose(grid.min(axis=0), [-0.5, -0.5])
+    np.testing.assert_allclose(grid.max(axis=0), [10.5, 1.5])
+    (shading,) = [c for c in ax.collections if hasattr(c, "levels")]
+    class_one = shading.get_paths()[-1].vertices
+    assert class_one[:, 0].min() >= 4 - 11 / 40
