@@ -109,12 +109,15 @@ def chapter_files() -> list[str]:
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
          "has_touch": True}
+# The same phone with its pixel density, for screenshots as sharp as its screen.
+SHARP_PHONE = {**PHONE, "device_scale_factor": 2}
 
 
 @contextlib.contextmanager
 def phone_page(browser, url: str):
     """``url`` open in a 390x844 touch screen, as on a phone."""
     context = browser.new_context(**PHONE)
+    context.set_default_timeout(BrowserTab.WAIT_MS)
     page = context.new_page()
     try:
         page.goto(url, wait_until="load")

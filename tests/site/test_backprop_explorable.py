@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from site_helpers import SCREENSHOTS, built_page, watch_errors
+from site_helpers import (
+    SCREENSHOTS,
+    SHARP_PHONE,
+    BrowserTab,
+    built_page,
+    page_width,
+    watch_errors,
+)
 
 from scratchnet import functional as F
 
@@ -29,14 +36,23 @@ def page_path(site: Path) -> Path:
     return built_page(site, NAME)
 
 
-@pytest.fixture
-def page(browser, server: str, page_path: Path):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def open_explorable(browser, url: str, **context_options: object):
+    """``url`` in a fresh context, once the explorable says it is ready."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(BrowserTab.WAIT_MS)
     tab = context.new_page()
     errors = watch_errors(tab)
-    tab.goto(f"{server}/{NAME}.html", wait_until="networkidle")
-    tab.wait_for_selector(f"{BOX}[data-ready='true']", timeout=30_000)
+    tab.goto(url, wait_until="networkidle")
+    tab.wait_for_selector(f"{BOX}[data-ready]")
+    assert tab.get_attribute(BOX, "data-ready") == "true", errors
     tab.errors = errors
+    return context, tab
+
+
+@pytest.fixture
+def page(browser, server: str, page_path: Path):
+    context, tab = open_explorable(browser, f"{server}/{NAME}.html",
+                                   viewport={"width": 1280, "height": 900})
     yield tab
     context.close()
 
@@ -107,3 +123,25 @@ def test_an_input_that_is_not_a_number_shows_no_values(page) -> None:
     page.fill(f'{BOX} input[data-var="w"]', "-0.8")
     assert page.get_attribute(BOX, "data-state") == "ok"
     assert not page.errors, page.errors
+
+
+def test_on_a_phone_it_fits_and_a_tapped_input_recomputes(
+        browser, server: str, page_path: Path) -> None:
+    context, page = open_explorable(browser, f"{server}/{NAME}.html", **SHARP_PHONE)
+    try:
+        box = page.locator(BOX)
+        box.scroll_into_view_if_needed()
+        assert box.bounding_box()["width"] <= 390
+        assert page_width(page) <= 390
+        page.tap(f'{BOX} input[data-var="x"]')
+        page.fill(f'{BOX} input[data-var="x"]', "2")
+        setting = {v: float(page.input_value(f'{BOX} input[data-var="{v}"]'))
+                   for v in "xwbt"}
+        texts = shown(page)
+        for name, value in neuron(**setting).items():
+            assert float(texts[name]) == pytest.approx(value, abs=5e-7), name
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        box.screenshot(path=str(SCREENSHOTS / "backprop-explorable-phone.png"))
+        assert not page.errors, page.errors
+    finally:
+        context.close()

@@ -13,12 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_helpers import SCREENSHOTS, toc_files
+from site_helpers import SCREENSHOTS, SHARP_PHONE, BrowserTab, toc_files
 
 pytestmark = pytest.mark.site
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-         "has_touch": True, "device_scale_factor": 2}
 
 # Runs in the page once MathJax has typeset it. Returns what a reader would
 # find wrong, as plain strings.
@@ -97,7 +95,8 @@ LAYOUT_PROBLEMS = """() => {
 
 def open_on_phone(browser, url: str):
     """A phone-sized page at ``url`` once MathJax has typeset every formula."""
-    context = browser.new_context(**PHONE)
+    context = browser.new_context(**SHARP_PHONE)
+    context.set_default_timeout(BrowserTab.WAIT_MS)
     page = context.new_page()
     page.goto(url, wait_until="load")
     # MathJax v3 resolves startup.promise when its first typesetting is done.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from site_helpers import SCREENSHOTS, BrowserTab, built_page
+from site_helpers import SCREENSHOTS, SHARP_PHONE, BrowserTab, built_page
 
 from scratchnet import playground
 
@@ -24,8 +24,6 @@ pytestmark = pytest.mark.site
 NAME = "book/playground"
 TOLERANCE = 1e-9          # relative; JavaScript's numbers are float64 too
 TRAIN_TIMEOUT_MS = 30_000
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-         "has_touch": True, "device_scale_factor": 2}
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +202,7 @@ def test_changing_the_network_rebuilds_it_from_step_zero(reader: Reader) -> None
 
 def test_the_page_fits_a_phone_and_works_by_tap(browser, server: str,
                                                 page_path: Path) -> None:
-    r = Reader(browser, f"{server}/{NAME}.html", **PHONE)
+    r = Reader(browser, f"{server}/{NAME}.html", **SHARP_PHONE)
     try:
         wide = r.page.evaluate("""() => Array.from(
             document.querySelectorAll('#pg-app, #pg-app *'))

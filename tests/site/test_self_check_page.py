@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from site_helpers import PHONE, SCREENSHOTS, chapter_files, toc_files
+from site_helpers import PHONE, SCREENSHOTS, BrowserTab, chapter_files, toc_files
 
 pytestmark = pytest.mark.site
 
@@ -64,6 +64,7 @@ def test_every_self_check_judges_a_wrong_then_the_revealed_answer(
     names = pages_with_checks(site)
     assert names, "no page has a self-check"
     page = browser.new_page()
+    page.set_default_timeout(BrowserTab.WAIT_MS)
     checked = 0
     try:
         for name in names:
@@ -104,6 +105,7 @@ def test_every_self_check_judges_a_wrong_then_the_revealed_answer(
 def test_a_self_check_fits_the_screen_and_is_readable(
         site: Path, browser, server: str, mode: str, viewport: dict, extra: dict) -> None:
     context = browser.new_context(viewport=viewport, **extra)
+    context.set_default_timeout(BrowserTab.WAIT_MS)
     page = context.new_page()
     try:
         page.goto(f"{server}/book/linear-algebra.html", wait_until="load")

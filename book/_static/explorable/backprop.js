@@ -56,7 +56,17 @@
 
   function start() {
     const boxes = Array.from(document.querySelectorAll('[data-explorable="backprop"]'));
-    const live = boxes.map(attach);
+    // A box that cannot start says so (data-ready="error") rather than
+    // leaving a reader, or a test, waiting on numbers that never come.
+    const live = boxes.map((box) => {
+      try {
+        return attach(box);
+      } catch (err) {
+        box.dataset.ready = "error";
+        console.error("backprop explorable:", err);
+        return { values: () => null, update: () => {} };
+      }
+    });
     window.scratchnetBackprop = {
       neuron,
       /** The full-precision values of the first example on the page. */
