@@ -16,6 +16,7 @@ from scratchnet.layers import (
     ReLU,
     Sigmoid,
     Tanh,
+    default_init,
     layer_from_config,
 )
 
@@ -239,3 +240,10 @@ def test_a_float64_linear_starts_from_the_float32_weights_and_stays_float64():
 def test_linear_refuses_a_dtype_that_is_not_float32_or_float64(dtype):
     with pytest.raises(ValueError, match="dtype must be float32 or float64"):
         Linear(2, 2, dtype=dtype)
+
+
+@pytest.mark.parametrize(("activation", "init"), [
+    ("relu", "he"), ("leaky_relu", "he"), ("tanh", "glorot"), ("sigmoid", "glorot")])
+def test_relu_like_layers_start_with_he_and_saturating_ones_with_glorot(
+        activation: str, init: str) -> None:
+    assert default_init(activation) == init

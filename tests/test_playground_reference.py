@@ -11,6 +11,7 @@ import pytest
 from scratchnet import playground
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import mlp
+from scratchnet.optim import SGD, Adam
 
 
 def test_a_split_is_toys_data_in_float64_without_rounding():
@@ -87,3 +88,11 @@ def test_the_site_files_are_a_script_and_json(tmp_path):
     data = json.loads(line[len(prefix):].rstrip(";"))
     assert set(data["datasets"]) == set(playground.DATASETS)
     assert len(json.loads(refs.read_text())["trajectories"]) == 6
+
+
+def test_the_page_offers_sgd_and_adam_and_nothing_else() -> None:
+    model = mlp([2, 3, 2])
+    assert type(playground.make_optimizer("sgd", model, lr=0.1, momentum=0.9)) is SGD
+    assert type(playground.make_optimizer("adam", model, lr=0.01)) is Adam
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        playground.make_optimizer("rmsprop", model)

@@ -20,6 +20,7 @@ from scratchnet.train import (
     TrainConfig,
     TrainingDiverged,
     fit,
+    suggest_lr,
 )
 
 
@@ -315,3 +316,9 @@ def test_a_small_mlp_reaches_97_percent_on_real_mnist():
     fit(model, x, y, optimizer=Adam(model.parameters(), lr=3e-3),
         lr_schedule="cosine", epochs=3, batch_size=128, seed=0, progress=False)
     assert np.mean(model.predict(x_test) == y_test) >= 0.97
+
+
+def test_the_rate_suggested_after_divergence_is_smaller_and_never_above_the_default():
+    assert suggest_lr(1e-2) == pytest.approx(1e-3)
+    assert suggest_lr(1e30) == DEFAULTS.lr            # a tenth of 1e30 diverges too
+    assert suggest_lr(DEFAULTS.lr) < DEFAULTS.lr
