@@ -17,6 +17,7 @@ from scratchnet.train import (
     DEFAULTS,
     EarlyStopping,
     History,
+    Loss,
     TrainConfig,
     TrainingDiverged,
     fit,
@@ -322,3 +323,27 @@ def test_the_rate_suggested_after_divergence_is_smaller_and_never_above_the_defa
     assert suggest_lr(1e-2) == pytest.approx(1e-3)
     assert suggest_lr(1e30) == DEFAULTS.lr            # a tenth of 1e30 diverges too
     assert suggest_lr(DEFAULTS.lr) < DEFAULTS.lr
+
+
+class HingeLoss:
+    """A loss scratchnet does not ship, written against the ``Loss`` protocol."""
+
+    def forward(self, outputs: np.ndarray, targets: np.ndarray) -> float:
+        sign = np.where(np.arange(outputs.shape[1]) == targets[:, None], -1.0, 1.0)
+        self._active = (1 + sign * outputs > 0) * sign / len(outputs)
+        return float(np.maximum(0, 1 + sign * outputs).sum() / len(outputs))
+
+    def backward(self) -> np.ndarray:
+        return self._active.astype(np.float32)
+
+
+def test_fit_trains_with_any_loss_that_keeps_the_loss_protocol():
+    x, y = xor_data()
+    loss: Loss = HingeLoss()
+    history = fit(mlp([2, 16, 2], seed=0), x, y, loss=loss, epochs=20, batch_size=32,
+                  progress=False)
+    # Two classes, outputs near 0 at the start: the hinge loss is near 2
+    # (cross-entropy would be near log 2 = 0.69), so these are its values.
+    assert history.train_loss[0] > 1.2
+    assert history.train_loss[-1] < history.train_loss[0] / 2
+    assert history.train_acc[-1] > 0.9

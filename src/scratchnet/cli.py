@@ -58,7 +58,7 @@ RUNTIME_FAILURES = (OSError, MemoryError, data.ChecksumError,
 """What the environment, not the request, got wrong: exit status 1."""
 
 
-class ArgumentError(UsageError):
+class _ArgumentError(UsageError):
     """argparse's complaint, with the usage line of the command it concerns."""
 
     def __init__(self, message: str, usage: str) -> None:
@@ -66,17 +66,17 @@ class ArgumentError(UsageError):
         self.usage = usage
 
 
-class Terminated(BaseException):
+class _Terminated(BaseException):
     """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so ``finally`` blocks
     run and remove temporary files (the default handler would just die)."""
 
 
 class _Parser(argparse.ArgumentParser):
-    """Raises ``ArgumentError`` instead of exiting, so ``main`` reports it
+    """Raises ``_ArgumentError`` instead of exiting, so ``main`` reports it
     like every other failure (and as JSON with ``--json``)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ArgumentError(f"{self.prog}: error: {message}", self.format_usage())
+        raise _ArgumentError(f"{self.prog}: error: {message}", self.format_usage())
 
 
 def _whole(text: str) -> int:
@@ -300,7 +300,7 @@ def _build(recipe: TrainConfig) -> tuple[Sequential, Optimizer]:
 
 def _build_or_blame(recipe: TrainConfig, args: argparse.Namespace,
                     usage: str) -> tuple[Sequential, Optimizer]:
-    """``_build``; if a value is refused, an ``ArgumentError`` naming its option.
+    """``_build``; if a value is refused, an ``_ArgumentError`` naming its option.
 
     The culprit is found by trying each given option alone on the preset;
     when only their combination fails, all of them are named.
@@ -316,7 +316,7 @@ def _build_or_blame(recipe: TrainConfig, args: argparse.Namespace,
                 _build(replace(recipe_from_args(base), **{field: value}))
             except (TypeError, ValueError):
                 option = RECIPE_OPTIONS[field]
-                raise ArgumentError(f"scratchnet train: error: argument {option}: "
+                raise _ArgumentError(f"scratchnet train: error: argument {option}: "
                                     f"{err}", usage) from err
         options = ", ".join(RECIPE_OPTIONS[f] for f in given) or "the preset"
         raise UsageError(f"{options}: {err}") from err
@@ -529,7 +529,7 @@ def _check_timeout(timeout: float | None) -> None:
 
 def _failure(err: BaseException) -> tuple[int, str] | None:
     """The exit status and message for a failure we can explain, else None."""
-    if isinstance(err, ArgumentError):
+    if isinstance(err, _ArgumentError):
         return EXIT_USAGE, str(err)
     if isinstance(err, UsageError):
         return EXIT_USAGE, f"scratchnet: error: {err}"
@@ -537,7 +537,7 @@ def _failure(err: BaseException) -> tuple[int, str] | None:
         return EXIT_DIVERGED, f"scratchnet: training diverged: {err.explain('--lr ')}"
     if isinstance(err, KeyboardInterrupt):
         return EXIT_INTERRUPTED, "scratchnet: interrupted"
-    if isinstance(err, Terminated):
+    if isinstance(err, _Terminated):
         return EXIT_TERMINATED, "scratchnet: terminated"
     if isinstance(err, data.MNISTUnavailableError):
         return EXIT_FAILURE, f"scratchnet: error: {err.explain('use --data-dir DIR')}"
@@ -560,13 +560,13 @@ def _os_message(err: OSError) -> str:
 
 @contextlib.contextmanager
 def _terminate_like_interrupt() -> Iterator[None]:
-    """While the command runs, SIGTERM raises ``Terminated`` (main thread only)."""
+    """While the command runs, SIGTERM raises ``_Terminated`` (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def terminate(signum: int, frame: FrameType | None) -> None:
-        raise Terminated()
+        raise _Terminated()
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
