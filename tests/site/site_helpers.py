@@ -116,14 +116,11 @@ SHARP_PHONE = {**PHONE, "device_scale_factor": 2}
 @contextlib.contextmanager
 def phone_page(browser, url: str):
     """``url`` open in a 390x844 touch screen, as on a phone."""
-    context = browser.new_context(**PHONE)
-    context.set_default_timeout(BrowserTab.WAIT_MS)
-    page = context.new_page()
+    tab = BrowserTab(browser, url, **PHONE)
     try:
-        page.goto(url, wait_until="load")
-        yield page
+        yield tab.page
     finally:
-        context.close()
+        tab.close()
 
 
 def page_width(page) -> int:

@@ -19,7 +19,6 @@ from site_helpers import (
     BrowserTab,
     built_page,
     page_width,
-    watch_errors,
 )
 
 from scratchnet import functional as F
@@ -36,25 +35,24 @@ def page_path(site: Path) -> Path:
     return built_page(site, NAME)
 
 
-def open_explorable(browser, url: str, **context_options: object):
-    """``url`` in a fresh context, once the explorable says it is ready."""
-    context = browser.new_context(**context_options)
-    context.set_default_timeout(BrowserTab.WAIT_MS)
-    tab = context.new_page()
-    errors = watch_errors(tab)
-    tab.goto(url, wait_until="networkidle")
-    tab.wait_for_selector(f"{BOX}[data-ready]")
-    assert tab.get_attribute(BOX, "data-ready") == "true", errors
-    tab.errors = errors
-    return context, tab
+def open_explorable(browser, url: str, **context: object) -> BrowserTab:
+    """``url`` in its own tab, once the explorable says it is ready; the page
+    carries the tab's error list as ``errors``."""
+    tab = BrowserTab(browser, url, **context)
+    tab.page.wait_for_load_state("networkidle")
+    # The box says "true" when it is ready and "error" when it cannot be.
+    tab.page.wait_for_selector(f"{BOX}[data-ready]")
+    assert tab.page.get_attribute(BOX, "data-ready") == "true", tab.errors
+    tab.page.errors = tab.errors
+    return tab
 
 
 @pytest.fixture
 def page(browser, server: str, page_path: Path):
-    context, tab = open_explorable(browser, f"{server}/{NAME}.html",
-                                   viewport={"width": 1280, "height": 900})
-    yield tab
-    context.close()
+    tab = open_explorable(browser, f"{server}/{NAME}.html",
+                          viewport={"width": 1280, "height": 900})
+    yield tab.page
+    tab.close()
 
 
 def neuron(x: float, w: float, b: float, t: float) -> dict[str, float]:
@@ -127,7 +125,8 @@ def test_an_input_that_is_not_a_number_shows_no_values(page) -> None:
 
 def test_on_a_phone_it_fits_and_a_tapped_input_recomputes(
         browser, server: str, page_path: Path) -> None:
-    context, page = open_explorable(browser, f"{server}/{NAME}.html", **SHARP_PHONE)
+    tab = open_explorable(browser, f"{server}/{NAME}.html", **SHARP_PHONE)
+    page = tab.page
     try:
         box = page.locator(BOX)
         box.scroll_into_view_if_needed()
@@ -144,4 +143,4 @@ def test_on_a_phone_it_fits_and_a_tapped_input_recomputes(
         box.screenshot(path=str(SCREENSHOTS / "backprop-explorable-phone.png"))
         assert not page.errors, page.errors
     finally:
-        context.close()
+        tab.close()

@@ -93,29 +93,27 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
-def open_on_phone(browser, url: str):
-    """A phone-sized page at ``url`` once MathJax has typeset every formula."""
-    context = browser.new_context(**SHARP_PHONE)
-    context.set_default_timeout(BrowserTab.WAIT_MS)
-    page = context.new_page()
-    page.goto(url, wait_until="load")
+def open_on_phone(browser, url: str) -> BrowserTab:
+    """A phone-sized tab at ``url`` once MathJax has typeset every formula."""
+    tab = BrowserTab(browser, url, **SHARP_PHONE)
+    page = tab.page
     # MathJax v3 resolves startup.promise when its first typesetting is done.
     page.wait_for_function("() => window.MathJax === undefined || "
                            "(window.MathJax.startup && window.MathJax.startup.promise)")
     page.evaluate("() => window.MathJax && window.MathJax.startup.promise")
-    return context, page
+    return tab
 
 
 @pytest.mark.parametrize("name", toc_files())
 def test_page_fits_a_phone_and_wide_equations_scroll(
     browser, server: str, site: Path, name: str
 ) -> None:
-    context, page = open_on_phone(browser, f"{server}/{name}.html")
+    tab = open_on_phone(browser, f"{server}/{name}.html")
     try:
-        problems = page.evaluate(LAYOUT_PROBLEMS)
+        problems = tab.page.evaluate(LAYOUT_PROBLEMS)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"phone-{Path(name).name}.png"))
+        tab.page.screenshot(path=str(SCREENSHOTS / f"phone-{Path(name).name}.png"))
     finally:
-        context.close()
+        tab.close()
     assert not problems, f"{name} at 390 px:\n" + "\n".join(problems[:30]) + (
         f"\n... and {len(problems) - 30} more" if len(problems) > 30 else "")

@@ -104,11 +104,10 @@ def test_every_self_check_judges_a_wrong_then_the_revealed_answer(
 ])
 def test_a_self_check_fits_the_screen_and_is_readable(
         site: Path, browser, server: str, mode: str, viewport: dict, extra: dict) -> None:
-    context = browser.new_context(viewport=viewport, **extra)
-    context.set_default_timeout(BrowserTab.WAIT_MS)
-    page = context.new_page()
+    tab = BrowserTab(browser, f"{server}/book/linear-algebra.html",
+                     viewport=viewport, **extra)
+    page = tab.page
     try:
-        page.goto(f"{server}/book/linear-algebra.html", wait_until="load")
         if mode == "dark":
             page.evaluate("document.documentElement.dataset.theme = 'dark'")
         form = page.locator("[data-self-check]").first
@@ -133,7 +132,7 @@ def test_a_self_check_fits_the_screen_and_is_readable(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         form.screenshot(path=str(SCREENSHOTS / f"self-check-{mode}.png"))
     finally:
-        context.close()
+        tab.close()
 
 
 def test_every_chapter_has_at_least_three_self_checks(site: Path) -> None:
