@@ -17,9 +17,8 @@ from scratchnet.conv import (
     output_size,
 )
 from scratchnet.gradcheck import check_layer
-from scratchnet.layers import LAYER_TYPES, Linear, layer_from_config
-from scratchnet.model import Sequential
-from scratchnet.presets import PRESETS, cnn
+from scratchnet.layers import LAYER_TYPES, layer_from_config
+from scratchnet.model import Sequential, cnn
 
 RNG = np.random.default_rng(0)
 
@@ -273,52 +272,10 @@ def test_cnn_builder_checks_paddings_and_image_size():
         cnn(channels=(4, 8, 8, 8), padding=(0, 0, 0, 0), input_shape=(1, 12, 12))
 
 
-def test_the_best_cnn_preset_is_the_book_s_recipe():
-    """The convolutions chapter's 99.4% recipe, pinned layer by layer."""
-    from scratchnet.augment import Augment
-    from scratchnet.optim import FusedAdam
-    from scratchnet.train import DEFAULTS
-
-    recipe = PRESETS["best-cnn"]
-    model = recipe.build_model()
-    convs = [(c.in_channels, c.out_channels, c.kernel_size, c.padding)
-             for c in model.layers if isinstance(c, Conv2D)]
-    assert convs == [(1, 16, (5, 5), 2), (16, 32, (5, 5), 0)]
-    linears = [(l.in_features, l.out_features) for l in model.layers
-               if isinstance(l, Linear)]
-    assert linears == [(800, 128), (128, 10)]
-    assert sum(p.size for p in model.parameters()) == 117_066
-    optimizer = recipe.build_optimizer(model.parameters())
-    assert type(optimizer) is FusedAdam and optimizer.lr == 2e-3
-    kwargs = recipe.fit_kwargs()
-    assert (kwargs["epochs"], kwargs["batch_size"], kwargs["lr_schedule"]) == (
-        8, 128, "cosine")
-    assert isinstance(kwargs["augment"], Augment)
-    assert kwargs["augment"].max_shift == 2
-    assert PRESETS["best-mlp"] is DEFAULTS
-
-
-@pytest.mark.mnist
-@pytest.mark.slow
-def test_a_small_cnn_learns_real_mnist_quickly():
-    from scratchnet import data
-    from scratchnet.optim import Adam
-    from scratchnet.train import fit
-
-    (x_train, y_train), (x_test, y_test) = data.load_mnist(progress=False)
-    x, xt = data.preprocess(x_train[:3000]), data.preprocess(x_test[:2000])
-    model = cnn(channels=(8, 16), hidden=(64,), seed=0)
-    fit(model, x, y_train[:3000], optimizer=Adam(model.parameters(), lr=2e-3),
-        epochs=3, batch_size=64, lr_schedule="cosine", seed=0, progress=False)
-    accuracy = np.mean(model.predict(xt) == y_test[:2000])
-    assert accuracy > 0.9, accuracy
-
-
 def test_training_backward_skips_only_the_unused_input_gradient():
     """``input_grad=False`` stops at the first convolution (after ``Reshape``)
     yet fills every parameter gradient exactly as the full backward does."""
     from scratchnet.losses import SoftmaxCrossEntropy
-    from scratchnet.presets import cnn
 
     rng = np.random.default_rng(3)
     x = rng.random((6, 784), dtype=np.float32)

@@ -25,8 +25,8 @@ X = RNG.standard_normal((4, 3))
 class LinearForgettingTheBias(Linear):
     """A classic bug: no gradient for ``b``."""
 
-    def backward(self, grad_out, input_grad=True):
-        grad_in = super().backward(grad_out, input_grad)
+    def backward(self, grad_out):
+        grad_in = super().backward(grad_out)
         self.b.grad[...] = 0
         return grad_in
 
@@ -34,8 +34,8 @@ class LinearForgettingTheBias(Linear):
 class LinearWithScaledInputGrad(Linear):
     """Another: a stray factor in ``dL/dx`` (the parameters are fine)."""
 
-    def backward(self, grad_out, input_grad=True):
-        return 2 * super().backward(grad_out, input_grad)
+    def backward(self, grad_out):
+        return 2 * super().backward(grad_out)
 
 
 class ReLUPassingEverything(ReLU):

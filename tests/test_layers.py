@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scratchnet import layers
 from scratchnet.gradcheck import check_layer
 from scratchnet.layers import (
     LAYER_TYPES,
     Dropout,
+    Layer,
     LeakyReLU,
     Linear,
     ReLU,
@@ -18,7 +20,9 @@ from scratchnet.layers import (
     Tanh,
     default_init,
     layer_from_config,
+    register,
 )
+from scratchnet.model import Sequential, load, mlp
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((6, 5))
@@ -138,15 +142,35 @@ def test_parameter_gradients_accumulate_until_zeroed():
     assert not layer.W.grad.any() and not layer.b.grad.any()
 
 
-def test_linear_can_skip_the_input_gradient_but_not_the_parameter_ones():
+def test_backward_parameters_gives_backward_s_parameter_gradients_alone():
     full, lean = Linear(5, 4, rng=0), Linear(5, 4, rng=0)
     g = np.ones((6, 4))
     full.forward(X)
     lean.forward(X)
     full.backward(g)
-    assert lean.backward(g, input_grad=False) is None
+    assert lean.backward_parameters(g) is None
     np.testing.assert_array_equal(full.W.grad, lean.W.grad)
     np.testing.assert_array_equal(full.b.grad, lean.b.grad)
+
+
+def test_the_base_class_backward_parameters_runs_backward():
+    """A reader's layer that only writes ``backward`` still works first."""
+    calls = []
+
+    class Scale(Layer):
+        def backward(self, grad_out):
+            calls.append(grad_out)
+            return grad_out
+
+    g = np.ones((2, 3))
+    assert Scale().backward_parameters(g) is None
+    assert calls == [g]
+
+
+def test_backward_before_forward_is_refused_clearly():
+    for layer in (Linear(5, 4), ReLU(), Sigmoid(), Tanh(), Dropout(0.5)):
+        with pytest.raises(RuntimeError, match=r"backward\(\) called before forward"):
+            layer.backward(np.ones((6, 4)))
 
 
 def test_dropout_zeroes_about_p_and_rescales_the_survivors():
@@ -200,6 +224,50 @@ def test_an_unknown_layer_type_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown layer type 'Conv9D'.*Linear"):
         layer_from_config({"type": "Conv9D"})
     assert {"Linear", "ReLU", "Dropout"} <= set(LAYER_TYPES)
+
+
+def test_the_registry_holds_exactly_the_built_in_layers():
+    assert set(LAYER_TYPES) == {"Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+                                "Dropout", "Conv2D", "MaxPool2D", "Reshape",
+                                "Flatten"}
+
+
+def test_a_reader_s_class_of_a_built_in_name_changes_nothing_load_builds(tmp_path):
+    class ReLU(Layer):                      # a notebook's own, same name
+        def forward(self, x):
+            return x
+
+    assert LAYER_TYPES["ReLU"] is layers.ReLU
+    path = mlp([4, 3, 2], seed=0).save(tmp_path / "m.npz")
+    assert type(load(path)[1]) is layers.ReLU
+    with pytest.raises(ValueError, match="not a registered layer type"):
+        Sequential(Linear(4, 3), ReLU()).save(tmp_path / "mine.npz")
+    assert not (tmp_path / "mine.npz").exists()
+
+
+def test_registering_a_second_class_under_a_taken_name_is_refused():
+    class ReLU(Layer):
+        pass
+
+    with pytest.raises(ValueError, match="'ReLU'.*taken by scratchnet.layers.ReLU"):
+        register(ReLU)
+    assert LAYER_TYPES["ReLU"] is layers.ReLU
+
+
+def test_a_registered_layer_of_a_new_name_saves_and_loads(tmp_path):
+    class Double(Layer):
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad_out):
+            return 2 * grad_out
+
+    try:
+        register(Double)
+        path = Sequential(Linear(4, 2), Double()).save(tmp_path / "m.npz")
+        assert type(load(path)[1]) is Double
+    finally:
+        del LAYER_TYPES["Double"]
 
 
 def test_reprs_are_short_and_useful():

@@ -7,18 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from scratchnet.augment import Augment
 from scratchnet.data import load_mnist, preprocess
 from scratchnet.layers import Dropout, Linear, ReLU
-from scratchnet.losses import MSE, SoftmaxCrossEntropy
+from scratchnet.losses import MSE, Loss, SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
-from scratchnet.optim import SGD, Adam, FusedAdam
+from scratchnet.optim import SGD, Adam
 from scratchnet.train import (
-    DEFAULTS,
+    LR,
     EarlyStopping,
     History,
-    Loss,
-    TrainConfig,
     TrainingDiverged,
     fit,
     suggest_lr,
@@ -131,7 +128,7 @@ def test_a_huge_learning_rate_raises_training_diverged_with_a_hint():
     message = str(err.value)
     assert isinstance(err.value, RuntimeError)
     assert "epoch 1, step" in message and "is too high" in message
-    assert err.value.suggested_lr == DEFAULTS.lr     # not 1e5: that diverges too
+    assert err.value.suggested_lr == LR     # not 1e5: that diverges too
     assert "try lr=0.004" in message and "try --lr 0.004" in err.value.explain("--lr ")
     assert err.value.epoch == 1 and not math.isfinite(err.value.loss)
 
@@ -213,18 +210,6 @@ def test_history_as_dict_and_repr():
     assert repr(History()) == "History(0 epochs)"
 
 
-def test_defaults_are_the_recommended_mnist_recipe():
-    """The book's 98.3% recipe, pinned: 784-256-128-10 ReLU, Adam 4e-3, cosine."""
-    model = DEFAULTS.build_model()
-    assert model.architecture == "784-256-128-10 relu"
-    opt = DEFAULTS.build_optimizer(model.parameters())
-    assert type(opt) is FusedAdam and opt.lr == 4e-3 and opt.weight_decay == 0
-    assert (DEFAULTS.lr_schedule, DEFAULTS.epochs, DEFAULTS.batch_size,
-            DEFAULTS.n_val, DEFAULTS.seed) == ("cosine", 10, 256, 5000, 0)
-    assert DEFAULTS.fit_kwargs()["augment"] is None
-    assert DEFAULTS.fit_kwargs()["early_stopping"] is None
-
-
 def _weights(model) -> list[np.ndarray]:
     return [p.value.copy() for p in model.parameters()]
 
@@ -291,22 +276,6 @@ def test_fit_applies_augment_to_training_batches_only():
     assert history.train_loss == plain.train_loss   # identity changes nothing
 
 
-def test_train_config_new_fields_default_to_off():
-    assert TrainConfig().build_augment() is None
-    kwargs = TrainConfig().fit_kwargs()
-    assert kwargs["augment"] is None and kwargs["early_stopping"] is None
-    config = TrainConfig(optimizer="adamw", augment_shift=2, weight_decay=0.01,
-                         init="glorot", early_stopping=3)
-    model = config.build_model()
-    assert model[0].init == "glorot"
-    assert type(config.build_optimizer(model.parameters())).__name__ == "AdamW"
-    assert isinstance(config.build_augment(), Augment)
-    nesterov = TrainConfig(optimizer="sgd", nesterov=True)
-    assert nesterov.build_optimizer(model.parameters()).nesterov
-    with pytest.raises(ValueError, match="optimizer"):
-        TrainConfig(optimizer="rmsprop").build_optimizer(model.parameters())
-
-
 @pytest.mark.mnist
 @pytest.mark.slow
 def test_a_small_mlp_reaches_97_percent_on_real_mnist():
@@ -321,8 +290,8 @@ def test_a_small_mlp_reaches_97_percent_on_real_mnist():
 
 def test_the_rate_suggested_after_divergence_is_smaller_and_never_above_the_default():
     assert suggest_lr(1e-2) == pytest.approx(1e-3)
-    assert suggest_lr(1e30) == DEFAULTS.lr            # a tenth of 1e30 diverges too
-    assert suggest_lr(DEFAULTS.lr) < DEFAULTS.lr
+    assert suggest_lr(1e30) == LR            # a tenth of 1e30 diverges too
+    assert suggest_lr(LR) < LR
 
 
 class HingeLoss:

@@ -28,8 +28,10 @@ def test_train_step_returns_the_loss_before_the_update_and_updates_once():
     model, loss = mlp([6, 5, 3], seed=0), SoftmaxCrossEntropy()
     before = loss.forward(model.forward(x), y)
     w0 = model[0].W.value.copy()
-    value = train_step(model, loss, SGD(model.parameters(), lr=0.1), x, y)
+    outputs_before = model.forward(x)
+    value, outputs = train_step(model, loss, SGD(model.parameters(), lr=0.1), x, y)
     assert value == before
+    np.testing.assert_array_equal(outputs, outputs_before)   # not after the step
     np.testing.assert_allclose(model[0].W.value, w0 - 0.1 * model[0].W.grad,
                                rtol=1e-6)
     assert loss.forward(model.forward(x), y) < before
@@ -57,13 +59,37 @@ def test_a_non_finite_loss_stops_before_the_update():
         np.testing.assert_array_equal(p.value, w)
 
 
+def test_a_loss_infinite_before_any_update_blames_the_inputs_not_the_rate():
+    x, y = batch()
+    x[0] = 3e38                                 # finite, but far too large
+    model = mlp([6, 5, 3], seed=0)
+    with pytest.raises(TrainingDiverged) as caught, np.errstate(all="ignore"):
+        train_step(model, SoftmaxCrossEntropy(), SGD(model.parameters(), lr=0.1),
+                   x, y)
+    err = caught.value
+    assert err.suggested_lr is None and "before any update" in str(err)
+    assert "learning rate is not to blame" in str(err) and "3e+38" in str(err)
+    assert "epoch" not in str(err)              # train_step alone has no epochs
+
+
+def test_a_loss_that_diverges_after_updates_blames_the_rate_and_says_where():
+    x, y = batch()
+    model = mlp([6, 5, 3], seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, x, y, optimizer=SGD(model.parameters(), lr=1e30), epochs=3,
+            batch_size=8, lr_schedule="constant", progress=False)
+    err = caught.value
+    assert err.suggested_lr == pytest.approx(4e-3)
+    assert f"at epoch {err.epoch}, step {err.step} of 4" in str(err)
+
+
 def test_train_epoch_and_fit_are_train_step_over_the_batches():
     x, y = batch(100)
     by_hand, by_fit = mlp([6, 5, 3], seed=0), mlp([6, 5, 3], seed=0)
     order = np.random.default_rng(0).permutation(100)   # fit's first shuffle
     opt = SGD(by_hand.parameters(), lr=0.1)
     values = [train_step(by_hand, SoftmaxCrossEntropy(), opt,
-                         x[order[i:i + 25]], y[order[i:i + 25]])
+                         x[order[i:i + 25]], y[order[i:i + 25]])[0]
               for i in range(0, 100, 25)]
     seen = []
     fit(by_fit, x, y, optimizer=SGD(by_fit.parameters(), lr=0.1), epochs=1,
@@ -146,8 +172,8 @@ def test_zero_grad_sets_the_gradient_to_zero_where_a_reader_looks():
     p.grad[...] = 5.0
     SGD([p], lr=0.1).zero_grad()
     np.testing.assert_array_equal(p.grad, np.zeros((2, 3)))
-    p.add_matmul(np.ones((2, 1), np.float32), np.ones((1, 3), np.float32))
-    p.add_matmul(np.ones((2, 1), np.float32), np.ones((1, 3), np.float32))
+    p.grad += np.ones((2, 1), np.float32) @ np.ones((1, 3), np.float32)
+    p.grad += np.ones((2, 1), np.float32) @ np.ones((1, 3), np.float32)
     np.testing.assert_array_equal(p.grad, np.full((2, 3), 2.0))
 
 
@@ -155,7 +181,7 @@ def test_a_gradient_written_by_hand_after_zero_grad_is_added_to():
     p = Parameter(np.ones((2, 3), np.float32))
     p.zero_grad()
     p.grad[0, 0] = 1.0                        # the reader's own contribution
-    p.add_sum(np.ones((4, 3), np.float32))
+    p.grad += np.ones((4, 3), np.float32).sum(axis=0)
     np.testing.assert_array_equal(p.grad, [[5, 4, 4], [4, 4, 4]])
 
 

@@ -48,7 +48,7 @@ from scratchnet.layers import (
 )
 from scratchnet.losses import MSE, SoftmaxCrossEntropy
 from scratchnet.metrics import accuracy, confusion_matrix, per_class_accuracy
-from scratchnet.model import ModelFileError, Sequential, load, mlp
+from scratchnet.model import ModelFileError, Sequential, cnn, load, mlp
 from scratchnet.optim import (
     OPTIMIZERS,
     SCHEDULES,
@@ -62,7 +62,7 @@ from scratchnet.optim import (
     warmup,
 )
 from scratchnet.parameter import Parameter
-from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig, cnn
+from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import (
     EarlyStopping,
     History,

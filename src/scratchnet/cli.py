@@ -44,7 +44,6 @@ from scratchnet.model import ModelFileError, Sequential
 from scratchnet.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from scratchnet.presets import DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import (
-    EarlyStopping,
     TrainingDiverged,
     evaluate,
     fit,
@@ -285,17 +284,8 @@ def _build(recipe: TrainConfig) -> tuple[Sequential, Optimizer]:
     The package's own constructors and checks judge the values; this only
     runs them before the data is read. MNIST rows have 784 pixels.
     """
-    model = recipe.build_model(n_in=784)
-    optimizer = recipe.build_optimizer(model.parameters())
-    recipe.build_augment()
-    check_whole("epochs", recipe.epochs)
-    check_whole("batch_size", recipe.batch_size)
-    check_whole("n_val", recipe.n_val, 0)
-    if recipe.early_stopping:
-        EarlyStopping(model, recipe.early_stopping)
-        if not recipe.n_val:
-            raise ValueError("early stopping needs a validation set (n_val > 0)")
-    return model, optimizer
+    model = recipe.validate().build_model(n_in=784)
+    return model, recipe.build_optimizer(model.parameters())
 
 
 def _build_or_blame(recipe: TrainConfig, args: argparse.Namespace,

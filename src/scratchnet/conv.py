@@ -28,7 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from scratchnet.errors import check_whole
-from scratchnet.layers import Layer, _check_float, init_weights
+from scratchnet.layers import Layer, _check_float, init_weights, register
 from scratchnet.parameter import Parameter
 
 
@@ -123,6 +123,7 @@ def col2im_matmul(g: np.ndarray, weights: np.ndarray,
     return dx
 
 
+@register
 class Conv2D(Layer):
     """2-D convolution (cross-correlation, as in every deep-learning library).
 
@@ -179,30 +180,26 @@ class Conv2D(Layer):
         # what the next convolution's im2col wants.
         return out.reshape(ho, wo, n, -1).transpose(2, 3, 0, 1)
 
-    def backward(self, grad_out: np.ndarray,
-                 input_grad: bool = True) -> np.ndarray | None:
-        """``input_grad=False`` skips ``dL/dx`` and its col2im, which a
-        first convolution never needs."""
-        cols, shape = self._cols, self._x_shape
-        if cols is None or shape is None:
-            self._check_grad(grad_out, None)
-        hp, wp, n, c = shape
-        (kh, kw), s, p = self.kernel_size, self.stride, self.padding
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self.backward_parameters(grad_out)          # dL/dW and dL/db
+        shape, s, p = self._saved(self._x_shape), self.stride, self.padding
+        hp, wp = shape[:2]
+        g = grad_out.transpose(2, 3, 0, 1)          # (Ho, Wo, N, C_out)
+        dx = col2im_matmul(g, self.W.value, shape, s)   # dL/dx
+        dx = dx[p:hp - p, p:wp - p] if p else dx
+        return dx.transpose(2, 3, 0, 1)             # back to NCHW
+
+    def backward_parameters(self, grad_out: np.ndarray) -> None:
+        cols = self._saved(self._cols)              # (Ho Wo N, kh kw C)
+        hp, wp, n, c = self._saved(self._x_shape)
+        (kh, kw), s = self.kernel_size, self.stride
         ho, wo = output_size(hp, kh, s), output_size(wp, kw, s)
         self._check_grad(grad_out, (n, self.out_channels, ho, wo))
         g = grad_out.transpose(2, 3, 0, 1)          # (Ho, Wo, N, C_out)
         g_mat = g.reshape(-1, self.out_channels)    # (Ho Wo N, C_out)
         dw = cols.T @ g_mat                         # dL/dW = cols^T G
         self.W.grad += dw.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1)
-        # b is in every pixel: its gradient sums the rows of g_mat. As
-        # ones @ g_mat, BLAS sums (N * Ho * Wo, C_out) ~7x faster than
-        # NumPy's g_mat.sum(axis=0) over such a short row.
-        self.b.add_matmul(np.ones(len(g_mat), g_mat.dtype), g_mat)
-        if not input_grad:
-            return None
-        dx = col2im_matmul(g_mat.reshape(g.shape), self.W.value, shape, s)
-        dx = dx[p:hp - p, p:wp - p] if p else dx
-        return dx.transpose(2, 3, 0, 1)             # back to NCHW
+        self.b.grad += g_mat.sum(axis=0)            # b is in every pixel
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.b]
@@ -229,6 +226,7 @@ class Conv2D(Layer):
                 f"{size}{extra})")
 
 
+@register
 class MaxPool2D(Layer):
     """The largest value of each ``size x size`` window, ``stride`` apart.
 
@@ -267,17 +265,16 @@ class MaxPool2D(Layer):
             raise ValueError(f"{self!r}: input {h}x{w} is smaller than the "
                              f"{k}x{k} window")
         out_shape = (n, c, output_size(h, k, s), output_size(w, k, s))
-        out: np.ndarray | None = None
-        for rows, cols in self._windows(out_shape):
-            view = x[:, :, rows, cols]
-            out = view.copy(order="K") if out is None else np.maximum(
-                out, view, out=out)
+        (rows, cols), *others = self._windows(out_shape)
+        out = x[:, :, rows, cols].copy(order="K")
+        for rows, cols in others:
+            np.maximum(out, x[:, :, rows, cols], out=out)
         self._x, self._out = x, out
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x, out = self._x, self._out
-        self._check_grad(grad_out, None if out is None else out.shape)
+        x, out = self._saved(self._x), self._saved(self._out)
+        self._check_grad(grad_out, out.shape)
         # Every array below takes the memory layout of ``out`` ((H, W, N, C)
         # after a Conv2D): NumPy is several times faster when all the
         # arrays of one operation are laid out alike.
@@ -305,6 +302,7 @@ class MaxPool2D(Layer):
         return f"MaxPool2D({self.size}{stride})"
 
 
+@register
 class Reshape(Layer):
     """Each sample to ``shape``: ``(N, 784)`` -> ``(N, 1, 28, 28)``.
 
@@ -329,9 +327,8 @@ class Reshape(Layer):
         return x.reshape(len(x), *self.shape)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        shape = self._in_shape
-        self._check_grad(grad_out, None if shape is None else
-                         (shape[0], *self.shape))
+        shape = self._saved(self._in_shape)
+        self._check_grad(grad_out, (shape[0], *self.shape))
         return grad_out.reshape(shape)
 
     def config(self) -> dict[str, Any]:
@@ -341,6 +338,7 @@ class Reshape(Layer):
         return f"Reshape({self.shape})"
 
 
+@register
 class Flatten(Layer):
     """``(N, C, H, W)`` -> ``(N, C * H * W)``: images to rows for ``Linear``.
 
@@ -360,7 +358,6 @@ class Flatten(Layer):
         return x.reshape(len(x), -1)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        shape = self._in_shape
-        self._check_grad(grad_out, None if shape is None else
-                         (shape[0], math.prod(shape[1:])))
+        shape = self._saved(self._in_shape)
+        self._check_grad(grad_out, (shape[0], math.prod(shape[1:])))
         return grad_out.reshape(shape)

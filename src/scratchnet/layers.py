@@ -6,6 +6,11 @@ gradient of the loss wrt that output, adds the gradients wrt the layer's own
 parameters to their ``.grad``, and returns the gradient wrt ``x``: the chain
 rule, one layer at a time.
 
+``LAYER_TYPES`` is the registry ``load`` rebuilds saved layers from. A class
+joins it only through the ``@register`` decorator, as each built-in layer
+below does, and a name can be taken only once: a reader's own ``class
+ReLU(Layer)`` cannot change what a saved model loads as.
+
 Layers follow the dtype of their input, so a float32 network trains in float32
 and the gradient checker can run the same code in float64. ``Linear`` keeps
 its parameters in float32 unless given ``dtype=np.float64``: the browser
@@ -16,7 +21,7 @@ JavaScript's numbers.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,7 +30,31 @@ from scratchnet.errors import check_whole
 from scratchnet.parameter import Parameter
 
 LAYER_TYPES: dict[str, type[Layer]] = {}
-"""Layer classes by name, so a saved model's config can be turned back into layers."""
+"""Layer classes by name, so a saved model's config can be turned back into
+layers. Filled by ``register`` only."""
+
+L = TypeVar("L", bound="type[Layer]")
+T = TypeVar("T")
+
+
+def register(cls: L) -> L:
+    """Class decorator: let ``load`` rebuild layers of this class by its name.
+
+    ``@register`` above ``class Name(Layer)`` adds it to ``LAYER_TYPES`` as
+    ``"Name"``. A name already taken by another class is refused: a saved
+    model must always load as the layers it was saved from. (Re-running the
+    same class's definition, as a module reload does, replaces it.)
+    """
+    name = cls.__name__
+    taken = LAYER_TYPES.get(name)
+    if taken is not None and (taken.__module__, taken.__qualname__) != (
+            cls.__module__, cls.__qualname__):
+        raise ValueError(
+            f"cannot register {cls.__module__}.{cls.__qualname__} as layer type "
+            f"{name!r}: that name is taken by {taken.__module__}."
+            f"{taken.__qualname__}; give the class another name")
+    LAYER_TYPES[name] = cls
+    return cls
 
 
 def _check_float(x: np.ndarray, layer: Layer) -> np.ndarray:
@@ -49,21 +78,22 @@ class Layer:
     def __init__(self) -> None:
         self.training = True
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        LAYER_TYPES[cls.__name__] = cls
-
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """The gradient wrt the input; adds the parameters' to their ``.grad``.
-
-        Layers with parameters may also accept ``input_grad=False``, to skip
-        the input's gradient when they come first (``Linear`` does);
-        ``Sequential`` passes it only to a layer whose ``backward`` says so.
-        """
+        """The gradient wrt the input; adds the parameters' to their ``.grad``."""
         raise NotImplementedError
+
+    def backward_parameters(self, grad_out: np.ndarray) -> None:
+        """Only add the parameters' gradients to their ``.grad``.
+
+        What the first layer that learns is asked for in training, where
+        nothing uses the gradient wrt the network's input. By default it is
+        ``backward`` with that gradient thrown away; ``Linear`` and
+        ``Conv2D`` override it to skip computing it.
+        """
+        self.backward(grad_out)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
@@ -84,10 +114,14 @@ class Layer:
         """
         return {}
 
-    def _check_grad(self, grad_out: np.ndarray, shape: tuple | None) -> None:
-        """Refuse a backward without a forward, or a gradient that would broadcast."""
-        if shape is None:
+    def _saved(self, value: T | None) -> T:
+        """What ``forward`` saved for ``backward``; refuse a backward without one."""
+        if value is None:
             raise RuntimeError(f"{self!r}: backward() called before forward()")
+        return value
+
+    def _check_grad(self, grad_out: np.ndarray, shape: tuple[int, ...]) -> None:
+        """Refuse a gradient that would broadcast: it must have the output's shape."""
         if getattr(grad_out, "shape", None) != shape:
             raise ValueError(
                 f"{self!r}.backward expected grad_out of shape {shape} (the shape "
@@ -144,6 +178,7 @@ def _float_dtype(dtype: np.dtype | type | str) -> np.dtype:
     return resolved
 
 
+@register
 class Linear(Layer):
     """``y = x @ W + b``: ``(batch, in_features)`` -> ``(batch, out_features)``.
 
@@ -178,15 +213,15 @@ class Linear(Layer):
         out += self.b.value         # in place: no second (batch, out) array
         return out
 
-    def backward(self, grad_out: np.ndarray,
-                 input_grad: bool = True) -> np.ndarray | None:
-        """``input_grad=False`` skips ``dL/dx``, which a first layer never needs."""
-        x = self._x
-        self._check_grad(grad_out, None if x is None else
-                         (len(x), self.out_features))
-        self.W.add_matmul(x.T, grad_out)       # dL/dW = x^T dL/dy
-        self.b.add_sum(grad_out)               # b is added to every row
-        return grad_out @ self.W.value.T if input_grad else None  # dL/dy W^T
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self.backward_parameters(grad_out)     # dL/dW and dL/db
+        return grad_out @ self.W.value.T       # dL/dx = dL/dy W^T
+
+    def backward_parameters(self, grad_out: np.ndarray) -> None:
+        x = self._saved(self._x)
+        self._check_grad(grad_out, (len(x), self.out_features))
+        self.W.grad += x.T @ grad_out          # dL/dW = x^T dL/dy
+        self.b.grad += grad_out.sum(axis=0)    # b is added to every row
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.b]
@@ -207,6 +242,7 @@ class Linear(Layer):
         return f"Linear({self.in_features}, {self.out_features}{init}{dtype})"
 
 
+@register
 class ReLU(Layer):
     """``max(x, 0)`` elementwise; passes gradient only where ``x > 0``."""
 
@@ -219,10 +255,12 @@ class ReLU(Layer):
         return F.relu(x)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        self._check_grad(grad_out, None if self._x is None else self._x.shape)
-        return grad_out * (self._x > 0)    # F.relu_grad, as a boolean mask
+        x = self._saved(self._x)
+        self._check_grad(grad_out, x.shape)
+        return grad_out * (x > 0)          # F.relu_grad, as a boolean mask
 
 
+@register
 class LeakyReLU(Layer):
     """``x`` for ``x > 0`` else ``slope * x``: a ReLU whose units cannot die."""
 
@@ -236,13 +274,15 @@ class LeakyReLU(Layer):
         return F.leaky_relu(x, self.slope)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        self._check_grad(grad_out, None if self._x is None else self._x.shape)
-        return grad_out * F.leaky_relu_grad(self._x, self.slope)
+        x = self._saved(self._x)
+        self._check_grad(grad_out, x.shape)
+        return grad_out * F.leaky_relu_grad(x, self.slope)
 
     def config(self) -> dict[str, Any]:
         return {"type": "LeakyReLU", "slope": self.slope}
 
 
+@register
 class Sigmoid(Layer):
     """``1 / (1 + exp(-x))``; its derivative ``y (1 - y)`` reuses the output ``y``."""
 
@@ -255,11 +295,12 @@ class Sigmoid(Layer):
         return self._y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
-        self._check_grad(grad_out, None if y is None else y.shape)
+        y = self._saved(self._y)
+        self._check_grad(grad_out, y.shape)
         return grad_out * y * (1 - y)
 
 
+@register
 class Tanh(Layer):
     """``tanh(x)``; its derivative ``1 - y**2`` reuses the output ``y``."""
 
@@ -272,11 +313,12 @@ class Tanh(Layer):
         return self._y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        y = self._y
-        self._check_grad(grad_out, None if y is None else y.shape)
+        y = self._saved(self._y)
+        self._check_grad(grad_out, y.shape)
         return grad_out * (1 - y * y)
 
 
+@register
 class Dropout(Layer):
     """Inverted dropout: while training, zero each unit with probability ``p``.
 
@@ -292,7 +334,7 @@ class Dropout(Layer):
         self.p = float(p)
         self.rng = np.random.default_rng(rng)
         self._mask: np.ndarray | None = None
-        self._shape: tuple | None = None
+        self._shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         _check_float(x, self)
@@ -305,7 +347,7 @@ class Dropout(Layer):
         return x * self._mask
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        self._check_grad(grad_out, self._shape)
+        self._check_grad(grad_out, self._saved(self._shape))
         return grad_out if self._mask is None else grad_out * self._mask
 
     def config(self) -> dict[str, Any]:

@@ -2,14 +2,30 @@
 
 Each loss has ``forward(outputs, targets) -> float`` (the mean over the batch)
 and, right below it, ``backward() -> d loss / d outputs``, which starts the
-backward pass through the model.
+backward pass through the model. ``Loss`` says exactly that, for training.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from scratchnet import functional as F
+
+
+class Loss(Protocol):
+    """What training needs of a loss: its value, then its gradient.
+
+    ``forward(outputs, targets)`` returns the mean loss of the batch and
+    remembers what ``backward()`` needs; ``backward()`` returns the gradient
+    wrt ``outputs``. ``SoftmaxCrossEntropy`` and ``MSE`` below are two; any
+    class with these two methods is a loss ``fit`` can train with.
+    """
+
+    def forward(self, outputs: np.ndarray, targets: np.ndarray) -> float: ...
+
+    def backward(self) -> np.ndarray: ...
 
 
 def _check_logits(name: str, logits: np.ndarray) -> None:

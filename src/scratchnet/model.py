@@ -14,7 +14,6 @@ anything is allocated, so a small hostile file cannot take the memory either.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import math
 import os
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from scratchnet.atomic import atomic_writer
+from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape, output_size
 from scratchnet.functional import softmax
 from scratchnet.layers import (
     ACTIVATIONS,
@@ -78,18 +78,18 @@ class Sequential:
                  input_grad: bool = True) -> np.ndarray | None:
         """Chain rule in reverse order; fills every ``Parameter.grad``.
 
-        Returns ``dL/dx``. Training never needs it, so ``fit`` passes
+        Returns ``dL/dx``. Training never needs it, so ``train_step`` passes
         ``input_grad=False``: the loop then stops at the first layer with
-        parameters and lets it skip its own input gradient, for a first
-        ``Linear`` the largest product of the backward pass.
+        parameters and asks it only for its parameters' gradients
+        (``Layer.backward_parameters``), which for a first ``Linear`` skips
+        the largest product of the backward pass. Returns None then.
         """
         first = 0 if input_grad else self._first_with_parameters()
         for layer in reversed(self.layers[first + 1:]):
             grad_out = layer.backward(grad_out)
-        layer = self.layers[first]
-        if input_grad or not _can_skip_input_grad(type(layer)):
-            return layer.backward(grad_out)
-        layer.backward(grad_out, input_grad=False)  # type: ignore[call-arg]
+        if input_grad:
+            return self.layers[first].backward(grad_out)
+        self.layers[first].backward_parameters(grad_out)
         return None
 
     def _first_with_parameters(self) -> int:
@@ -190,6 +190,13 @@ class Sequential:
         it must not replace a good one.
         """
         path = Path(path)
+        for i, layer in enumerate(self.layers):
+            if LAYER_TYPES.get(type(layer).__name__) is not type(layer):
+                raise ValueError(
+                    f"refusing to save {path}: layer {i} is a {type(layer).__qualname__}"
+                    f" from {type(layer).__module__}, not a registered layer type, "
+                    "so load could not rebuild it; decorate its class with "
+                    "@scratchnet.layers.register (under a name not yet taken)")
         for name, p in self.named_parameters():
             if not np.isfinite(p.value).all():
                 raise ValueError(f"refusing to save {path}: parameter {name!r} "
@@ -390,17 +397,6 @@ def _check_arrays(path: str | os.PathLike[str], configs: list[Any],
             raise ModelFileError(f"{path}: array {name!r} contains NaN or inf")
 
 
-def _can_skip_input_grad(layer_type: type[Layer]) -> bool:
-    """Whether the layer's ``backward`` declares ``input_grad`` (see ``Layer``)."""
-    if layer_type not in _SKIPS_INPUT_GRAD:
-        params = inspect.signature(layer_type.backward).parameters
-        _SKIPS_INPUT_GRAD[layer_type] = "input_grad" in params
-    return _SKIPS_INPUT_GRAD[layer_type]
-
-
-_SKIPS_INPUT_GRAD: dict[type[Layer], bool] = {}
-
-
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
         seed: int | np.random.Generator = 0, init: str | None = None,
         dtype: np.dtype | type | str = np.float32) -> Sequential:
@@ -428,4 +424,46 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
             layers.append(ACTIVATIONS[activation]())
             if dropout:
                 layers.append(Dropout(dropout, rng=rng))
+    return Sequential(*layers)
+
+
+def cnn(channels: Sequence[int] = (16, 32), kernel_size: int = 5,
+        padding: Sequence[int] = (2, 0), hidden: Sequence[int] = (128,),
+        dropout: float = 0.0, input_shape: Sequence[int] = (1, 28, 28),
+        n_classes: int = 10, seed: int | np.random.Generator = 0,
+        activation: str = "relu", init: str | None = None) -> Sequential:
+    """A CNN for flat images: ``(N, C*H*W)`` -> ``(N, n_classes)`` logits.
+
+    ``Reshape(input_shape)``, then for each entry of ``channels`` a
+    ``Conv2D`` (padding from ``padding``), ``activation`` and
+    ``MaxPool2D(2)``; then ``Flatten`` and an MLP head with ``hidden``
+    layers (each followed by ``Dropout`` when ``dropout > 0``) ending in raw
+    logits. ``init`` as for ``mlp``; one Generator seeded by ``seed``
+    initialises every layer.
+    """
+    channels, padding = list(channels), list(padding)
+    act = ACTIVATIONS[activation]
+    init = init or default_init(activation)
+    if len(padding) != len(channels):
+        raise ValueError(f"need one padding per conv layer: {len(channels)} "
+                         f"channels but {len(padding)} paddings")
+    rng = np.random.default_rng(seed)
+    c, h, w = input_shape
+    layers: list[Layer] = [Reshape(input_shape)]
+    for out, pad in zip(channels, padding):
+        layers += [Conv2D(c, out, kernel_size, padding=pad, init=init, rng=rng),
+                   act(), MaxPool2D(2)]
+        c = out
+        h = output_size(output_size(h, kernel_size, 1, pad), 2, 2)
+        w = output_size(output_size(w, kernel_size, 1, pad), 2, 2)
+        if min(h, w) < 1:
+            raise ValueError(f"input {input_shape} is too small for "
+                             f"{len(channels)} conv+pool stages")
+    layers.append(Flatten())
+    sizes = [c * h * w, *hidden]
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [Linear(n_in, n_out, init=init, rng=rng), act()]
+        if dropout:
+            layers.append(Dropout(dropout, rng=rng))
+    layers.append(Linear(sizes[-1], n_classes, init=init, rng=rng))
     return Sequential(*layers)

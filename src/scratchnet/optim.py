@@ -8,8 +8,9 @@ to the gradient the step uses; ``p.grad`` itself is never changed, so after
 ``step()`` it still holds the gradient of the last backward. ``AdamW``
 instead decouples the decay from the gradient and shrinks the weights
 directly. ``Adam`` is written as the textbook states it; ``FusedAdam`` does
-the same arithmetic in place, without temporary arrays, and is the one the
-recipes train with (the Performance chapter measures the difference).
+the same arithmetic in place, without temporary arrays, and with
+``flush_tiny`` (below) every ``FLUSH_EVERY`` steps, as ``SGD`` does; it is
+the one the recipes train with (the Performance chapter measures both).
 ``OPTIMIZERS`` names the classes the recipes and the command line offer.
 
 A learning-rate schedule is a function ``(step, total_steps) -> factor``;
@@ -63,15 +64,15 @@ class Optimizer:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.lr = float(lr)
         self.weight_decay = float(weight_decay)
-        self._steps = 0
+        self.t = 0
+        """Steps taken so far: each ``step()`` adds one."""
 
     def step(self) -> None:
         raise NotImplementedError
 
     def _flush_now(self, state: list[np.ndarray]) -> None:
-        """Count a step; every ``FLUSH_EVERY`` steps, ``flush_tiny(state)``."""
-        self._steps += 1
-        if self._steps % FLUSH_EVERY == 0:
+        """Every ``FLUSH_EVERY`` steps, ``flush_tiny(state)``."""
+        if self.t % FLUSH_EVERY == 0:
             flush_tiny(state)
 
     def zero_grad(self) -> None:
@@ -115,7 +116,7 @@ class SGD(Optimizer):
         self._scratch = [np.empty_like(p.value) for p in self.params]
 
     def step(self) -> None:
-        mu, lr = self.momentum, self.lr
+        mu, lr, self.t = self.momentum, self.lr, self.t + 1
         for p, v, s in zip(self.params, self.velocity, self._scratch):
             g = self._gradient(p)
             if mu:
@@ -147,7 +148,7 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay)
         if not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"betas must be in [0, 1), got {betas!r}")
-        self.betas, self.eps, self.t = (float(betas[0]), float(betas[1])), eps, 0
+        self.betas, self.eps = (float(betas[0]), float(betas[1])), eps
         self.m = [np.zeros_like(p.value) for p in self.params]
         self.v = [np.zeros_like(p.value) for p in self.params]
 
@@ -160,7 +161,6 @@ class Adam(Optimizer):
             m_hat = m / (1 - b1 ** self.t)        # bias corrections
             v_hat = v / (1 - b2 ** self.t)
             p.value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-        self._flush_now(self.m + self.v)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}

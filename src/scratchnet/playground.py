@@ -115,7 +115,8 @@ def trajectory(optimizer: str, activation: str, *, hidden: tuple[int, ...] = (6,
 
     initial, losses, params = flat(), [], []
     for idx in batches:
-        losses.append(train_step(model, loss, opt, x[idx], y[idx]))
+        value, _ = train_step(model, loss, opt, x[idx], y[idx])
+        losses.append(value)
         params.append(flat())
     return {
         "optimizer": optimizer, "settings": settings, "activation": activation,

@@ -2,7 +2,7 @@
 
 ``TrainConfig`` is the one recipe type. Its ``channels`` choose the network:
 none builds an MLP (``model.mlp``), one or more a LeNet-style CNN
-(``cnn()``, below) that reads the same flat ``(batch, 784)`` rows. The rest
+(``model.cnn``) that reads the same flat ``(batch, 784)`` rows. The rest
 (optimizer, schedule, epochs, augmentation, early stopping) means the same
 for both. ``DEFAULTS`` is the recommended MLP recipe, ``BEST_CNN`` the
 book's CNN, and ``PRESETS`` names them for ``scratchnet train --preset``.
@@ -11,16 +11,12 @@ book's CNN, and ``PRESETS`` names them for ``scratchnet train --preset``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from scratchnet.augment import Augment
-from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape, output_size
-from scratchnet.layers import ACTIVATIONS, Dropout, Layer, Linear, default_init
-from scratchnet.model import Sequential, mlp
+from scratchnet.errors import check_whole
+from scratchnet.model import Sequential, cnn, mlp
 from scratchnet.optim import OPTIMIZERS, SGD, Optimizer
 from scratchnet.parameter import Parameter
 
@@ -69,6 +65,25 @@ class TrainConfig:
         return "\n".join(f"{name:<{width}}  {value}"
                          for name, value in vars(self).items())
 
+    def validate(self) -> TrainConfig:
+        """Check the numbers no builder checks before training starts.
+
+        The network's and the optimizer's own constructors judge theirs
+        (``build_model``, ``build_optimizer``); this checks the rest, so a
+        command line can refuse a bad recipe before reading any data.
+        Returns the recipe itself.
+        """
+        check_whole("epochs", self.epochs)
+        check_whole("batch_size", self.batch_size)
+        check_whole("n_val", self.n_val, 0)
+        check_whole("augment_shift", self.augment_shift, 0)
+        if not 0 <= self.augment_degrees < math.inf:          # NaN too
+            raise ValueError(f"augment_degrees must be >= 0, got "
+                             f"{self.augment_degrees!r}")
+        if check_whole("early_stopping", self.early_stopping, 0) and not self.n_val:
+            raise ValueError("early stopping needs a validation set (n_val > 0)")
+        return self
+
     def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
         if not self.channels:
             return mlp([n_in, *self.hidden, n_out], self.activation, self.dropout,
@@ -104,48 +119,6 @@ class TrainConfig:
                 "lr_schedule": self.lr_schedule, "seed": self.seed,
                 "augment": self.build_augment(),
                 "early_stopping": self.early_stopping or None}
-
-
-def cnn(channels: Sequence[int] = (16, 32), kernel_size: int = 5,
-        padding: Sequence[int] = (2, 0), hidden: Sequence[int] = (128,),
-        dropout: float = 0.0, input_shape: Sequence[int] = (1, 28, 28),
-        n_classes: int = 10, seed: int | np.random.Generator = 0,
-        activation: str = "relu", init: str | None = None) -> Sequential:
-    """A CNN for flat images: ``(N, C*H*W)`` -> ``(N, n_classes)`` logits.
-
-    ``Reshape(input_shape)``, then for each entry of ``channels`` a
-    ``Conv2D`` (padding from ``padding``), ``activation`` and
-    ``MaxPool2D(2)``; then ``Flatten`` and an MLP head with ``hidden``
-    layers (each followed by ``Dropout`` when ``dropout > 0``) ending in raw
-    logits. ``init`` as for ``mlp``; one Generator seeded by ``seed``
-    initialises every layer.
-    """
-    channels, padding = list(channels), list(padding)
-    act = ACTIVATIONS[activation]
-    init = init or default_init(activation)
-    if len(padding) != len(channels):
-        raise ValueError(f"need one padding per conv layer: {len(channels)} "
-                         f"channels but {len(padding)} paddings")
-    rng = np.random.default_rng(seed)
-    c, h, w = input_shape
-    layers: list[Layer] = [Reshape(input_shape)]
-    for out, pad in zip(channels, padding):
-        layers += [Conv2D(c, out, kernel_size, padding=pad, init=init, rng=rng),
-                   act(), MaxPool2D(2)]
-        c = out
-        h = output_size(output_size(h, kernel_size, 1, pad), 2, 2)
-        w = output_size(output_size(w, kernel_size, 1, pad), 2, 2)
-        if min(h, w) < 1:
-            raise ValueError(f"input {input_shape} is too small for "
-                             f"{len(channels)} conv+pool stages")
-    layers.append(Flatten())
-    sizes = [c * h * w, *hidden]
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [Linear(n_in, n_out, init=init, rng=rng), act()]
-        if dropout:
-            layers.append(Dropout(dropout, rng=rng))
-    layers.append(Linear(sizes[-1], n_classes, init=init, rng=rng))
-    return Sequential(*layers)
 
 
 DEFAULTS = TrainConfig()

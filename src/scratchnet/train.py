@@ -5,8 +5,9 @@ is built around. ``train_epoch`` runs it over a shuffled pass of the data;
 ``fit`` runs epochs, shuffling with its own seeded Generator, and records
 one row of ``History`` per epoch, with validation, a learning-rate schedule,
 augmentation and early stopping around it. The same seed gives the same
-batches, so the same model and numbers. ``DEFAULTS``, the recommended
-recipe, lives in ``presets`` with the others.
+batches, so the same model and numbers. ``fit``'s defaults are plain values
+here; the recipes (``presets``) build on this module, not the other way
+round, and ``presets.DEFAULTS`` is the same recipe as ``fit``'s defaults.
 """
 
 from __future__ import annotations
@@ -15,33 +16,23 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from scratchnet.errors import check_whole
-from scratchnet.losses import SoftmaxCrossEntropy
+from scratchnet.losses import Loss, SoftmaxCrossEntropy
 from scratchnet.model import Sequential
-from scratchnet.optim import SCHEDULES, Optimizer
-from scratchnet.presets import DEFAULTS, TrainConfig
+from scratchnet.optim import SCHEDULES, FusedAdam, Optimizer
 
-__all__ = ["DEFAULTS", "EarlyStopping", "History", "Loss", "TrainConfig",
-           "TrainingDiverged", "evaluate", "fit", "suggest_lr", "train_epoch",
-           "train_step"]
+__all__ = ["EarlyStopping", "History", "TrainingDiverged", "evaluate", "fit",
+           "suggest_lr", "train_epoch", "train_step"]
 
-
-class Loss(Protocol):
-    """What training needs of a loss: its value, then its gradient.
-
-    ``forward(outputs, targets)`` returns the mean loss of the batch and
-    remembers what ``backward()`` needs; ``backward()`` returns the gradient
-    wrt ``outputs``. ``SoftmaxCrossEntropy`` and ``MSE`` are two.
-    """
-
-    def forward(self, outputs: np.ndarray, targets: np.ndarray) -> float: ...
-
-    def backward(self) -> np.ndarray: ...
+EPOCHS, BATCH_SIZE, LR, LR_SCHEDULE = 10, 256, 4e-3, "cosine"
+"""``fit``'s defaults: 10 epochs of batches of 256, Adam (in its fused form)
+at a learning rate of 4e-3 with cosine decay; ``presets.DEFAULTS`` names
+the same recipe."""
 
 
 StepCallback = Callable[[int, float], None]
@@ -107,19 +98,22 @@ class TrainingDiverged(RuntimeError):
 
     ``what`` says what happened and where; ``suggested_lr`` is a learning
     rate worth trying instead, or None when the data itself holds NaN or
-    inf. ``explain("--lr ")`` words the advice for the command line.
+    inf or the loss was already infinite before any update; ``advice`` then
+    says what to do instead. ``explain("--lr ")`` words the advice for the
+    command line.
     """
 
     def __init__(self, what: str, epoch: int, step: int, loss: float,
-                 lr: float, suggested_lr: float | None) -> None:
+                 lr: float, suggested_lr: float | None,
+                 advice: str = "the input batch contains NaN or inf values; "
+                               "clean the data") -> None:
         self.what, self.epoch, self.step, self.loss = what, epoch, step, loss
-        self.lr, self.suggested_lr = lr, suggested_lr
+        self.lr, self.suggested_lr, self.advice = lr, suggested_lr, advice
         super().__init__(self.explain())
 
     def explain(self, lr_option: str = "lr=") -> str:
         if self.suggested_lr is None:
-            return (f"{self.what}: the input batch contains NaN or inf values; "
-                    "clean the data")
+            return f"{self.what}: {self.advice}"
         return (f"{self.what}: the learning rate {self.lr:g} is too high; try "
                 f"{lr_option}{self.suggested_lr:g}")
 
@@ -160,8 +154,8 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, loss: Loss | None 
 
 def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         loss: Loss | None = None, optimizer: Optimizer | None = None,
-        epochs: int = DEFAULTS.epochs, batch_size: int = DEFAULTS.batch_size,
-        lr_schedule: str | Callable[[int, int], float] = DEFAULTS.lr_schedule,
+        epochs: int = EPOCHS, batch_size: int = BATCH_SIZE,
+        lr_schedule: str | Callable[[int, int], float] = LR_SCHEDULE,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         validation_split: float = 0.0, seed: int | np.random.Generator = 0,
         progress: bool = True,
@@ -172,8 +166,9 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         ) -> History:
     """Train ``model`` on ``x`` ``(n, features)`` and labels ``y`` ``(n,)``.
 
-    Defaults follow the ``DEFAULTS`` recipe: ``SoftmaxCrossEntropy()``, its
-    optimizer, and its schedule. The learning rate of step ``t`` of ``T`` is
+    Defaults: ``SoftmaxCrossEntropy()``, ``FusedAdam`` (Adam, done in place)
+    at ``lr=4e-3``, cosine decay, 10 epochs of batches of 256 (the
+    ``presets.DEFAULTS`` recipe). The learning rate of step ``t`` of ``T`` is
     ``lr * lr_schedule(t, T)``: ``"cosine"``, ``"constant"`` or a function.
     ``validation_split`` holds out that fraction of the *last* rows of ``x``.
     ``on_epoch_end(epoch, history)`` may return True to stop early;
@@ -195,7 +190,7 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         raise ValueError("early_stopping needs validation data: pass "
                          "validation_data or validation_split")
     loss = loss or SoftmaxCrossEntropy()
-    optimizer = optimizer or DEFAULTS.build_optimizer(model.parameters())
+    optimizer = optimizer or FusedAdam(model.parameters(), lr=LR)
     schedule = _schedule(lr_schedule)
     rng, base_lr = np.random.default_rng(seed), optimizer.lr
     steps = math.ceil(len(x) / batch_size)
@@ -237,19 +232,22 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
 
 
 def train_step(model: Sequential, loss: Loss, optimizer: Optimizer,
-               x: np.ndarray, y: np.ndarray) -> float:
+               x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """One update on the batch ``x`` ``(batch, features)``, ``y`` ``(batch,)``.
 
-    Returns the batch's loss, measured before the update. A NaN or infinite
-    loss raises ``TrainingDiverged`` before it can ruin the weights.
+    Returns the batch's loss, measured before the update, and the outputs it
+    was measured on (``train_epoch`` counts the right answers among them).
+    A NaN or infinite loss raises ``TrainingDiverged`` before it can ruin
+    the weights.
     """
-    value = loss.forward(model.forward(x), y)       # forward pass and loss
+    outputs = model.forward(x)                      # forward pass
+    value = loss.forward(outputs, y)                # the loss
     if not math.isfinite(value):
-        raise _diverged(value, 0, 0, 0, optimizer.lr, x)
+        raise _diverged(value, optimizer, x)
     optimizer.zero_grad()                           # forget the last batch's
     model.backward(loss.backward(), input_grad=False)   # fill every .grad
     optimizer.step()                                # move the weights
-    return value
+    return value, outputs
 
 
 # Every loss is tested for NaN/inf (raising TrainingDiverged), so NumPy's
@@ -257,7 +255,7 @@ def train_step(model: Sequential, loss: Loss, optimizer: Optimizer,
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def train_epoch(model: Sequential, loss: Loss, optimizer: Optimizer,
                 x: np.ndarray, y: np.ndarray, order: np.ndarray, *,
-                batch_size: int = DEFAULTS.batch_size, epoch: int = 1,
+                batch_size: int = BATCH_SIZE, epoch: int = 1,
                 before_step: Callable[[int], None] | None = None,
                 on_step: StepCallback | None = None,
                 augment: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -268,11 +266,12 @@ def train_epoch(model: Sequential, loss: Loss, optimizer: Optimizer,
     ``augment``, if given, transforms each gathered batch. ``before_step(s)``
     runs before step ``s`` (counted from 0 over all epochs: a schedule sets
     the learning rate there) and ``on_step(s + 1, loss)`` after it.
-    Returns the epoch's mean loss and accuracy.
+    Returns the epoch's mean loss and accuracy, both measured on each batch
+    before its update.
     """
     model.train()
-    tally = _Tally(loss)
-    total_loss, steps = 0.0, math.ceil(len(order) / batch_size)
+    total_loss, correct = 0.0, 0
+    steps = math.ceil(len(order) / batch_size)
     for i in range(steps):
         idx = order[i * batch_size:(i + 1) * batch_size]
         xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
@@ -281,28 +280,16 @@ def train_epoch(model: Sequential, loss: Loss, optimizer: Optimizer,
         if before_step is not None:
             before_step((epoch - 1) * steps + i)
         try:
-            value = train_step(model, tally, optimizer, xb, yb)
+            value, outputs = train_step(model, loss, optimizer, xb, yb)
         except TrainingDiverged as err:   # say where it happened
-            raise _diverged(err.loss, epoch, i + 1, steps, optimizer.lr, xb) from None
+            raise _diverged(err.loss, optimizer, xb,
+                            f" at epoch {epoch}, step {i + 1} of {steps}",
+                            epoch, i + 1) from None
         total_loss += value * len(idx)
+        correct += int(np.count_nonzero(outputs.argmax(axis=1) == yb))
         if on_step is not None:
             on_step((epoch - 1) * steps + i + 1, value)
-    return total_loss / len(order), tally.correct / len(order)
-
-
-class _Tally:
-    """A loss that also counts the batch's correct predictions, for
-    ``History.train_acc``, without a second forward pass."""
-
-    def __init__(self, loss: Loss) -> None:
-        self.loss, self.correct = loss, 0
-
-    def forward(self, outputs: np.ndarray, targets: np.ndarray) -> float:
-        self.correct += int(np.count_nonzero(outputs.argmax(axis=1) == targets))
-        return self.loss.forward(outputs, targets)
-
-    def backward(self) -> np.ndarray:
-        return self.loss.backward()
+    return total_loss / len(order), correct / len(order)
 
 
 def _after_step(bar: Any, on_step: StepCallback | None) -> StepCallback:
@@ -359,18 +346,32 @@ def _summary(history: History) -> dict[str, str]:
 def suggest_lr(lr: float) -> float:
     """A learning rate worth trying after ``lr`` diverged.
 
-    A tenth of it, but never more than the default recipe's, which trains
+    A tenth of it, but never more than ``fit``'s default, which trains
     well: a tenth of a huge rate (1e30) would diverge just the same.
     """
-    return min(lr / 10, DEFAULTS.lr)
+    return min(lr / 10, LR)
 
 
-def _diverged(loss: float, epoch: int, step: int, steps: int, lr: float,
-              xb: np.ndarray) -> TrainingDiverged:
-    bad_data = not np.isfinite(xb).all()
-    return TrainingDiverged(
-        f"loss became {loss} at epoch {epoch}, step {step} of {steps} (lr={lr:g})",
-        epoch, step, loss, lr, None if bad_data else suggest_lr(lr))
+def _diverged(loss: float, optimizer: Optimizer, xb: np.ndarray,
+              where: str = "", epoch: int = 0, step: int = 0) -> TrainingDiverged:
+    """The error for a non-finite ``loss`` on batch ``xb``, blaming the right thing.
+
+    NaN or inf in the batch: the data. A loss already infinite before the
+    optimizer's first update: the scale of the inputs or of the initial
+    weights, not the learning rate. Otherwise: the learning rate.
+    """
+    lr = optimizer.lr
+    what = f"loss became {loss}{where} (lr={lr:g})"
+    if not np.isfinite(xb).all():
+        return TrainingDiverged(what, epoch, step, loss, lr, None)
+    if optimizer.t == 0:
+        largest = float(np.abs(xb).max()) if xb.size else 0.0
+        return TrainingDiverged(
+            f"loss is {loss}{where}, before any update", epoch, step, loss, lr,
+            None, f"the learning rate is not to blame; check the scale of the "
+                  f"inputs (largest |x| in the batch: {largest:.3g}) and of the "
+                  "initial weights")
+    return TrainingDiverged(what, epoch, step, loss, lr, suggest_lr(lr))
 
 
 def _check_weights(model: Sequential, epoch: int, steps: int, loss: float,

@@ -1,0 +1,125 @@
+"""The recipes: ``DEFAULTS`` (the book's MLP), ``BEST_CNN``, ``TrainConfig``.
+
+Every pin of a preset lives here; the command line's reading of them is
+in ``test_cli_recipe.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+from pathlib import Path
+
+import pytest
+
+import scratchnet.train
+from scratchnet.augment import Augment
+from scratchnet.conv import Conv2D
+from scratchnet.layers import Linear
+from scratchnet.optim import FusedAdam
+from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig
+from scratchnet.train import fit
+
+
+def test_defaults_are_the_recommended_mnist_recipe():
+    """The book's 98.3% recipe, pinned: 784-256-128-10 ReLU, Adam 4e-3, cosine."""
+    model = DEFAULTS.build_model()
+    assert model.architecture == "784-256-128-10 relu"
+    opt = DEFAULTS.build_optimizer(model.parameters())
+    assert type(opt) is FusedAdam and opt.lr == 4e-3 and opt.weight_decay == 0
+    assert (DEFAULTS.lr_schedule, DEFAULTS.epochs, DEFAULTS.batch_size,
+            DEFAULTS.n_val, DEFAULTS.seed) == ("cosine", 10, 256, 5000, 0)
+    assert DEFAULTS.fit_kwargs()["augment"] is None
+    assert DEFAULTS.fit_kwargs()["early_stopping"] is None
+    assert PRESETS["best-mlp"] is DEFAULTS
+
+
+def test_fit_s_own_plain_defaults_are_the_defaults_recipe():
+    """``train`` does not import ``presets``; this keeps the two in step."""
+    params = inspect.signature(fit).parameters
+    assert params["epochs"].default == DEFAULTS.epochs
+    assert params["batch_size"].default == DEFAULTS.batch_size
+    assert params["lr_schedule"].default == DEFAULTS.lr_schedule
+    assert scratchnet.train.LR == DEFAULTS.lr and DEFAULTS.optimizer == "adam"
+
+
+def test_train_imports_neither_the_recipes_nor_the_layers_above_it():
+    tree = ast.parse(Path(scratchnet.train.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"scratchnet.presets", "scratchnet.conv",
+                           "scratchnet.augment"}
+
+
+def test_the_best_cnn_preset_is_the_book_s_recipe():
+    """The convolutions chapter's 99.4% recipe, pinned layer by layer."""
+    model = BEST_CNN.build_model()
+    convs = [(c.in_channels, c.out_channels, c.kernel_size, c.padding)
+             for c in model.layers if isinstance(c, Conv2D)]
+    assert convs == [(1, 16, (5, 5), 2), (16, 32, (5, 5), 0)]
+    linears = [(l.in_features, l.out_features) for l in model.layers
+               if isinstance(l, Linear)]
+    assert linears == [(800, 128), (128, 10)]
+    assert sum(p.size for p in model.parameters()) == 117_066
+    optimizer = BEST_CNN.build_optimizer(model.parameters())
+    assert type(optimizer) is FusedAdam and optimizer.lr == 2e-3
+    kwargs = BEST_CNN.fit_kwargs()
+    assert (kwargs["epochs"], kwargs["batch_size"], kwargs["lr_schedule"]) == (
+        8, 128, "cosine")
+    assert isinstance(kwargs["augment"], Augment)
+    assert kwargs["augment"].max_shift == 2
+    assert PRESETS["best-cnn"] is BEST_CNN
+
+
+def test_train_config_new_fields_default_to_off():
+    assert TrainConfig().build_augment() is None
+    kwargs = TrainConfig().fit_kwargs()
+    assert kwargs["augment"] is None and kwargs["early_stopping"] is None
+    config = TrainConfig(optimizer="adamw", augment_shift=2, weight_decay=0.01,
+                         init="glorot", early_stopping=3)
+    model = config.build_model()
+    assert model[0].init == "glorot"
+    assert type(config.build_optimizer(model.parameters())).__name__ == "AdamW"
+    assert isinstance(config.build_augment(), Augment)
+    nesterov = TrainConfig(optimizer="sgd", nesterov=True)
+    assert nesterov.build_optimizer(model.parameters()).nesterov
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="rmsprop").build_optimizer(model.parameters())
+
+
+def test_validate_passes_every_preset_and_returns_it():
+    for recipe in PRESETS.values():
+        assert recipe.validate() is recipe
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"epochs": 0}, "epochs must be a whole number >= 1"),
+    ({"batch_size": 2.5}, "batch_size must be a whole number"),
+    ({"n_val": -1}, "n_val must be a whole number >= 0"),
+    ({"augment_shift": -1}, "augment_shift must be a whole number >= 0"),
+    ({"augment_degrees": float("nan")}, "augment_degrees must be >= 0"),
+    ({"early_stopping": -2}, "early_stopping must be a whole number >= 0"),
+    ({"early_stopping": 3, "n_val": 0}, "early stopping needs a validation set"),
+])
+def test_validate_names_the_field_it_refuses(change, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        dataclasses.replace(DEFAULTS, **change).validate()
+
+
+def test_printed_recipe_is_one_aligned_line_per_field():
+    lines = str(DEFAULTS).splitlines()
+    assert lines[:3] == ["hidden           (256, 128)",
+                         "channels         ()",
+                         "kernel_size      5"]
+    assert "lr               0.004" in lines
+    assert lines[-1] == "early_stopping   0"
+    assert [line.split()[0] for line in lines] == [
+        f.name for f in dataclasses.fields(TrainConfig)]
+
+
+def test_printed_recipe_shows_a_changed_value():
+    changed = dataclasses.replace(DEFAULTS, lr=0.125, hidden=(32,))
+    text = str(changed)
+    assert "lr               0.125" in text and "hidden           (32,)" in text
+    assert repr(changed).startswith("TrainConfig(")
