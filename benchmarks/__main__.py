@@ -17,7 +17,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from scratchnet import metrics
-from scratchnet.train import DEFAULTS, fit
+from scratchnet.presets import DEFAULTS
+from scratchnet.train import fit
 
 from . import accuracy, cnn, mlp, system
 from .common import cycle, interleaved, machine, mlp_matmul_flops, mnist
@@ -116,7 +117,11 @@ def run(quick: bool, threads: int, output: Path | None = None
                                       else None)
     results["ratio_vs_torch"] = (epoch.ratio("scratchnet", "torch")
                                  if has_torch else None)
+    # Plain against plain: the bare loop zeroes its gradient arrays and adds
+    # x.T @ g into them, as the package's printed backward does (see
+    # mlp.bare_numpy_epoch), so the ratio is the classes' cost alone.
     results["overhead_vs_bare"] = epoch.ratio("scratchnet", "bare")
+    results["bare_loop"] = "plain: zero_grad, then grad += x.T @ g"
     # With no classes at all: how close plain NumPy gets to PyTorch here.
     results["bare_ratio_vs_torch"] = (epoch.ratio("bare", "torch")
                                       if has_torch else None)

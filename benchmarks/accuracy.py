@@ -11,7 +11,8 @@ import numpy as np
 
 from scratchnet import metrics
 from scratchnet.losses import SoftmaxCrossEntropy
-from scratchnet.train import DEFAULTS, fit, train_step
+from scratchnet.presets import DEFAULTS
+from scratchnet.train import fit, train_step
 
 from .common import MNIST
 

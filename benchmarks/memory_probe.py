@@ -12,7 +12,8 @@ import sys
 from threadpoolctl import threadpool_limits
 
 from scratchnet import data
-from scratchnet.train import DEFAULTS, fit
+from scratchnet.presets import DEFAULTS
+from scratchnet.train import fit
 
 
 def peak_rss_bytes() -> int:

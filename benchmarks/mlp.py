@@ -44,15 +44,21 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
                      ) -> Callable[[], object]:
     """The same network as straight-line NumPy: no classes, in-place updates.
 
-    It keeps the same books as ``train_epoch`` (the epoch's mean loss and
+    Plain against plain: it keeps its gradients as the package does, in
+    arrays zeroed before each batch (``Parameter.zero_grad``) and then
+    accumulated with the textbook ``grad += x.T @ g`` and ``grad +=
+    g.sum(axis=0)`` of ``Linear.backward``, not with any fused form. It
+    keeps the same books as ``train_epoch`` (the epoch's mean loss and
     accuracy, which ``fit`` reports) and updates the weights with the same
     rule in the same NumPy sweeps as ``SGD.step``, so the two loops do the
-    same work and their ratio is the cost of the classes alone. ``params``
-    (``[W1, b1, W2, b2, W3, b3]``, updated in place) defaults to
-    ``initial_weights()``.
+    same work and their ratio, ``overhead_vs_bare``, is the cost of the
+    classes alone. ``params`` (``[W1, b1, W2, b2, W3, b3]``, updated in
+    place) defaults to ``initial_weights()``.
     """
     params = initial_weights() if params is None else params
     velocity = [np.zeros_like(p) for p in params]
+    grads = [np.zeros_like(p) for p in params]
+    scratch = [np.empty_like(p) for p in params]
     steps = 0
 
     def epoch() -> tuple[float, float]:
@@ -84,12 +90,19 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
             g2 *= h2 > 0
             g1 = g2 @ w2.T
             g1 *= h1 > 0
-            grads = (xb.T @ g1, g1.sum(0), h1.T @ g2, g2.sum(0),
-                     h2.T @ z, z.sum(0))
-            for p, v, g in zip(params, velocity, grads):
+            gw1, gb1, gw2, gb2, gw3, gb3 = grads
+            for g in grads:            # zero_grad, then the plain +=
+                g.fill(0)
+            gw1 += xb.T @ g1
+            gb1 += g1.sum(axis=0)
+            gw2 += h1.T @ g2
+            gb2 += g2.sum(axis=0)
+            gw3 += h2.T @ z
+            gb3 += z.sum(axis=0)
+            for p, v, g, s in zip(params, velocity, grads, scratch):
                 v *= MOMENTUM          # v = mu v + g, w -= lr v: the
                 v += g                 # book's eq-tr-momentum, the same
-                p -= np.multiply(v, LR, out=g)  # sweeps as SGD.step
+                p -= np.multiply(v, LR, out=s)  # sweeps as SGD.step
             steps += 1
             if steps % FLUSH_EVERY == 0:   # as SGD.step: no subnormals
                 flush_tiny(velocity)

@@ -242,7 +242,6 @@
         w[i] -= (m[i] / (Math.sqrt(v[i]) + eps)) * stepSize;
       }
     });
-    flushNow(opt, opt.m.concat(opt.v));
   }
   // optim-end
 
