@@ -29,8 +29,8 @@ from scratchnet.data import (
     fetch_mnist,
     load_mnist,
     mnist_info,
-    timeout_seconds,
 )
+from scratchnet.data.sources import timeout_seconds
 from scratchnet.errors import UsageError
 
 FAKE = fake_mnist()

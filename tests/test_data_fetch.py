@@ -35,7 +35,6 @@ from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtu
 
 from scratchnet.atomic import atomic_writer
 from scratchnet.data import (
-    ArrayUnpickler,
     MNISTUnavailableError,
     cache_dir,
     fetch_mnist,
@@ -44,7 +43,7 @@ from scratchnet.data import (
     preprocess,
     train_val_split,
 )
-from scratchnet.data.sources import DEFAULT_MIRRORS, mirror_list
+from scratchnet.data.sources import DEFAULT_MIRRORS, ArrayUnpickler, mirror_list
 
 FAKE = fake_mnist()
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = NAMES

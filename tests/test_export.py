@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from export_reader import model_from_dict, sample_pixels
 
 from scratchnet import export
 from scratchnet.layers import Dropout, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
@@ -37,7 +38,7 @@ def test_numpy_forward_from_the_json_equals_predict_proba(
 
 def test_weights_survive_the_round_trip_bit_for_bit(tmp_path: Path) -> None:
     model = mlp([20, 7, 3], seed=1)
-    rebuilt = export.model_from_dict(_round_trip(model, tmp_path))
+    rebuilt = model_from_dict(_round_trip(model, tmp_path))
     for (name, p), (_, q) in zip(model.named_parameters(),
                                  rebuilt.named_parameters()):
         assert np.array_equal(p.value, q.value), name
@@ -153,7 +154,7 @@ def test_samples_include_mistakes_and_are_spread_over_the_classes() -> None:
     assert len(samples) == 20
     wrong = [s for s in samples if s["label"] != s["prediction"]]
     assert len(wrong) == doc["n_mistakes"] >= 5
-    assert np.array_equal(export.sample_pixels(doc),
+    assert np.array_equal(sample_pixels(doc),
                           images[[s["index"] for s in samples]])
     probs = model.predict_proba(images.reshape(200, -1) / np.float32(255))
     for s in samples:

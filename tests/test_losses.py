@@ -22,7 +22,7 @@ def test_cross_entropy_is_the_mean_negative_log_probability_of_the_label():
     expected = -np.mean(np.log(p[np.arange(8), LABELS]))
     assert SoftmaxCrossEntropy().forward(LOGITS, LABELS) == pytest.approx(expected)
     assert SoftmaxCrossEntropy()(LOGITS, LABELS) == pytest.approx(
-        F.cross_entropy(LOGITS, LABELS), rel=1e-12)
+        -np.mean(F.log_softmax(LOGITS)[np.arange(8), LABELS]), rel=1e-12)
 
 
 def test_backward_is_softmax_minus_one_hot_over_batch():
@@ -132,3 +132,27 @@ def test_check_labels_passes_good_labels_through():
     labels = np.array([3, 0], dtype=np.uint8)
     assert check_labels(labels, 2, 10) is not None
     np.testing.assert_array_equal(check_labels(labels, 2, 10), labels)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_is_finite_at_logits_of_1e4(dtype):
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        loss = SoftmaxCrossEntropy().forward(logits, np.array([1, 0]))
+    # row 0: 2e4 below the best; row 1: 2e4 below two tied best logits
+    assert np.isfinite(loss) and loss == pytest.approx(2e4 + np.log(2) / 2, rel=1e-6)
+
+
+def test_cross_entropy_of_uniform_logits_is_log_of_class_count():
+    assert SoftmaxCrossEntropy().forward(np.zeros((4, 10)), np.arange(4)) == (
+        pytest.approx(np.log(10)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(2, 8), st.data())
+def test_cross_entropy_is_never_negative(batch, n_classes, data):
+    logits = data.draw(arrays(np.float64, (batch, n_classes),
+                              elements=st.floats(-50, 50)))
+    labels = np.array(data.draw(st.lists(st.integers(0, n_classes - 1),
+                                         min_size=batch, max_size=batch)))
+    assert SoftmaxCrossEntropy().forward(logits, labels) >= 0

@@ -510,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_timeout(timeout: float | None) -> None:
     """A bad ``--timeout`` (or ``$SCRATCHNET_TIMEOUT``) fails now, named."""
     try:
-        data.timeout_seconds(timeout)
+        data.sources.timeout_seconds(timeout)
     except UsageError as err:
         if timeout is None:
             raise

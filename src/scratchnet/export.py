@@ -29,7 +29,7 @@ from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import preprocess
 from scratchnet.errors import UsageError
 from scratchnet.functional import softmax
-from scratchnet.layers import ACTIVATIONS, Dropout, Layer, LeakyReLU, Linear
+from scratchnet.layers import ACTIVATIONS, Dropout, LeakyReLU, Linear
 from scratchnet.model import Sequential
 
 MODEL_FORMAT = "scratchnet.mlp+json"
@@ -186,34 +186,6 @@ def sample_test_images(model: Sequential, images: np.ndarray,
             "shape": list(images.shape[1:]), "seed": seed,
             "n_mistakes": sum(s["label"] != s["prediction"] for s in samples),
             "samples": samples}
-
-
-def sample_pixels(doc: dict[str, Any]) -> np.ndarray:
-    """The uint8 images ``(n, 28, 28)`` of a samples document."""
-    _check_format(doc, SAMPLES_FORMAT)
-    shape = tuple(doc["shape"])
-    return np.stack([np.frombuffer(base64.b64decode(s["pixels"]), np.uint8)
-                     .reshape(shape) for s in doc["samples"]])
-
-
-def model_from_dict(doc: dict[str, Any]) -> Sequential:
-    """Rebuild a ``Sequential`` (in eval mode) from ``model_to_dict``'s dict."""
-    _check_format(doc, MODEL_FORMAT)
-    layers = []
-    for entry in doc["layers"]:
-        if entry["type"] == "linear":
-            linear = Linear(entry["in"], entry["out"], rng=0)
-            linear.W.value[...] = decode_array(entry["W"], linear.W.shape)
-            linear.b.value[...] = decode_array(entry["b"], linear.b.shape)
-            layer: Layer = linear
-        elif entry["type"] == "leaky_relu":
-            layer = LeakyReLU(entry["slope"])
-        elif entry["type"] in ACTIVATIONS:
-            layer = ACTIVATIONS[entry["type"]]()
-        else:
-            raise ValueError(f"unknown layer type {entry['type']!r}")
-        layers.append(layer)
-    return Sequential(*layers).eval()
 
 
 def write_json(doc: dict[str, Any], path: str | os.PathLike[str]) -> Path:

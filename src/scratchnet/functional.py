@@ -92,33 +92,6 @@ def softmax_grad(x: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
     return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
 
 
-def log_softmax_grad(x: np.ndarray, grad_out: np.ndarray) -> np.ndarray:
-    """Backpropagate ``g = grad_out`` through ``log_softmax``: ``g - softmax(x) sum g``.
-
-    The Jacobian is ``I - 1 softmax(x)^T`` row by row, hence the sum of ``g``.
-    """
-    return grad_out - softmax(x) * grad_out.sum(axis=-1, keepdims=True)
-
-
 def one_hot(labels: np.ndarray, n_classes: int, dtype=np.float32) -> np.ndarray:
     """Integer labels ``(batch,)`` to rows ``(batch, n_classes)`` with a single 1."""
     return np.eye(n_classes, dtype=dtype)[labels]
-
-
-def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Mean of ``-log softmax(logits)[label]`` over the batch.
-
-    ``logits`` is ``(batch, n_classes)``, ``labels`` is ``(batch,)`` integers.
-    """
-    logp = log_softmax(logits)
-    picked = np.take_along_axis(logp, labels[:, None], axis=1)
-    return float(-picked.mean())
-
-
-def cross_entropy_grad(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Gradient of ``cross_entropy`` wrt the logits: ``(softmax - one_hot) / batch``.
-
-    Softmax and log cancel so neatly that this is why the two are fused.
-    """
-    batch, n_classes = logits.shape
-    return (softmax(logits) - one_hot(labels, n_classes, logits.dtype)) / batch

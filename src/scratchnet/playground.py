@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from scratchnet.atomic import atomic_write_bytes
+from scratchnet.layers import default_init
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
 from scratchnet.optim import SGD, Adam, Optimizer
@@ -120,7 +121,7 @@ def trajectory(optimizer: str, activation: str, *, hidden: tuple[int, ...] = (6,
         params.append(flat())
     return {
         "optimizer": optimizer, "settings": settings, "activation": activation,
-        "sizes": sizes, "init": "he" if activation == "relu" else "glorot",
+        "sizes": sizes, "init": default_init(activation),
         "initial": initial,
         "batches": [{"x": x[idx].tolist(), "y": y[idx].tolist()} for idx in batches],
         "loss": losses, "params": params,

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from export_reader import model_from_dict, sample_pixels
 from site_helpers import ROOT, SCREENSHOTS, BrowserTab, built_page
 
-from scratchnet import data, export
+from scratchnet import data
 from scratchnet.model import Sequential
 
 pytestmark = pytest.mark.site
@@ -102,7 +103,7 @@ def python_model(site_files: dict[str, dict]) -> Sequential:
     npz = ROOT / source.get("path", "_build/models/mlp.npz")
     if npz.exists() and data.sha256(npz) == source.get("sha256"):
         return Sequential.load(npz)
-    return export.model_from_dict(doc)
+    return model_from_dict(doc)
 
 
 # A "7": the top bar, then the diagonal down to the bottom.
@@ -141,7 +142,7 @@ def test_test_digits_get_the_probabilities_python_computes(
     reader: Reader, site_files: dict[str, dict], python_model: Sequential
 ) -> None:
     samples = site_files["samples"]["samples"]
-    pixels = export.sample_pixels(site_files["samples"])
+    pixels = sample_pixels(site_files["samples"])
     expected = python_model.predict_proba(data.preprocess(pixels))
     buttons = reader.page.locator(".ia-sample")
     assert buttons.count() == len(samples)

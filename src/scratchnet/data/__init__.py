@@ -9,20 +9,17 @@ the bytes come from and `cache` for where they are kept.
 
 from .cache import (
     atomic_write_bytes,
-    atomic_writer,
     cache_dir,
     check_writable,
     move_aside,
     sha256,
 )
 from .errors import ChecksumError, IDXFormatError, MNISTUnavailableError
-from .idx import encode_idx, read_idx, write_idx
+from .idx import encode_idx, read_idx
 from .mnist import (
     MNIST_FILES,
     MNIST_GZ_MD5,
     MNIST_SPEC,
-    TEST_LABEL_COUNTS,
-    TRAIN_LABEL_COUNTS,
     MNISTSpec,
     fetch_mnist,
     load_mnist,
@@ -30,7 +27,7 @@ from .mnist import (
     preprocess,
     train_val_split,
 )
-from .sources import DEFAULT_MIRRORS, DEFAULT_TIMEOUT, ArrayUnpickler, timeout_seconds
+from .sources import DEFAULT_MIRRORS, DEFAULT_TIMEOUT
 
 __all__ = [
     "DEFAULT_MIRRORS",
@@ -38,15 +35,11 @@ __all__ = [
     "MNIST_FILES",
     "MNIST_GZ_MD5",
     "MNIST_SPEC",
-    "TEST_LABEL_COUNTS",
-    "TRAIN_LABEL_COUNTS",
-    "ArrayUnpickler",
     "ChecksumError",
     "IDXFormatError",
     "MNISTSpec",
     "MNISTUnavailableError",
     "atomic_write_bytes",
-    "atomic_writer",
     "cache_dir",
     "check_writable",
     "encode_idx",
@@ -57,7 +50,5 @@ __all__ = [
     "preprocess",
     "read_idx",
     "sha256",
-    "timeout_seconds",
     "train_val_split",
-    "write_idx",
 ]

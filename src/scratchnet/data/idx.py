@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 import numpy as np
-
-from scratchnet.atomic import atomic_writer
 
 from .errors import IDXFormatError
 
@@ -119,11 +116,3 @@ def encode_idx(array: np.ndarray) -> bytes:
         )
     header = bytes([0, 0, code, a.ndim]) + np.array(a.shape, ">u4").tobytes()
     return header + a.astype(DTYPES[code], copy=False).tobytes(order="C")
-
-
-def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
-    """Write `array` to `path` as IDX, atomically (never a half-written file)."""
-    data = encode_idx(array)
-    with atomic_writer(path) as f:
-        f.write(data)
-    return Path(path)
