@@ -16,6 +16,8 @@ from scratchnet.data import mnist_info
 
 REQUIRE_MNIST = "SCRATCHNET_REQUIRE_MNIST"
 
+pytest_plugins = ["data_server"]   # its fixtures: make_mirror, hermetic, cache
+
 
 def pytest_collection_modifyitems(config: pytest.Config,
                                   items: list[pytest.Item]) -> None:

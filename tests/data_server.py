@@ -1,7 +1,10 @@
 """Test helpers for `scratchnet.data`: a real HTTP mirror and a small fake MNIST.
 
-Import the fixtures into a test module (``from data_server import ...``);
-pytest puts ``tests/`` on the path because it has no ``__init__.py``.
+Its fixtures (``make_mirror``, ``hermetic``, ``cache``) reach every test
+through ``pytest_plugins`` in ``tests/conftest.py``; a module that must not
+touch the real cache, mirrors or package index says so with
+``pytestmark = pytest.mark.usefixtures("hermetic")``. Its helpers are
+imported by name (pytest puts ``tests/`` on the path).
 
 Nothing here mocks the network: `Mirror` is an ``http.server`` on 127.0.0.1
 with an ephemeral port, and the pip tests run the real ``pip download``
@@ -123,12 +126,9 @@ def make_mirror():
         m.close()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def hermetic(tmp_path, monkeypatch):
-    """No test reaches the real cache, the real mirrors or the package index.
-
-    Autouse in every module that imports it.
-    """
+    """No test reaches the real cache, the real mirrors or the package index."""
     monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path / "env-cache"))
     monkeypatch.setenv("SCRATCHNET_MNIST_MIRRORS", closed_port_url())
     monkeypatch.setenv("SCRATCHNET_PIP_ARGS",

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from data_server import make_mirror  # noqa: F401 - a fixture
 
 from scratchnet.cli import build_parser, main
 

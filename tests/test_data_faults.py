@@ -15,13 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtures
-    NAMES,
-    cache,
-    fake_mnist,
-    hermetic,
-    make_mirror,
-)
+from data_server import NAMES, fake_mnist
 
 from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import (
@@ -32,6 +26,8 @@ from scratchnet.data import (
 )
 from scratchnet.data.sources import timeout_seconds
 from scratchnet.errors import UsageError
+
+pytestmark = pytest.mark.usefixtures("hermetic")   # no real cache, mirror or index
 
 FAKE = fake_mnist()
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = NAMES

@@ -20,14 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_server import (  # noqa: F401 - cache, hermetic, make_mirror are fixtures
+from data_server import (
     NAMES,
-    cache,
     closed_port_url,
     fake_mnist,
-    hermetic,
     local_pip_args,
-    make_mirror,
     py2_pickle,
     sha,
     write_wheel,
@@ -44,6 +41,8 @@ from scratchnet.data import (
     train_val_split,
 )
 from scratchnet.data.sources import DEFAULT_MIRRORS, ArrayUnpickler, mirror_list
+
+pytestmark = pytest.mark.usefixtures("hermetic")   # no real cache, mirror or index
 
 FAKE = fake_mnist()
 TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS = NAMES

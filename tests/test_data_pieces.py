@@ -9,19 +9,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from data_server import (  # noqa: F401 - hermetic and make_mirror are fixtures
-    NAMES,
-    fake_mnist,
-    hermetic,
-    local_pip_args,
-    make_mirror,
-    write_wheel,
-)
+from data_server import NAMES, fake_mnist, local_pip_args, write_wheel
 
 from scratchnet.data.cache import move_aside, verify_bytes
 from scratchnet.data.errors import ChecksumError
 from scratchnet.data.idx import read_idx
 from scratchnet.data.sources import from_mirror, from_pip, pickle_to_idx
+
+pytestmark = pytest.mark.usefixtures("hermetic")   # no real cache, mirror or index
 
 FAKE = fake_mnist()
 

@@ -99,7 +99,8 @@ def test_validate_passes_every_preset_and_returns_it():
     ({"n_val": -1}, "n_val must be a whole number >= 0"),
     ({"augment_shift": -1}, "augment_shift must be a whole number >= 0"),
     ({"augment_degrees": float("nan")}, "augment_degrees must be >= 0"),
-    ({"early_stopping": -2}, "early_stopping must be a whole number >= 0"),
+    ({"early_stopping": -2}, "patience must be >= 1 epoch"),
+    ({"early_stopping": 1.5}, "early_stopping must be a whole number"),
     ({"early_stopping": 3, "n_val": 0}, "early stopping needs a validation set"),
 ])
 def test_validate_names_the_field_it_refuses(change, message):

@@ -6,19 +6,23 @@ seconds on a laptop CPU. One idea per module: ``functional`` (the math),
 ``metrics``, ``gradcheck``, ``data``; ``conv`` for CNNs; ``presets`` for
 the recipes.
 
-The path of one MNIST image, in five small files:
+The path of one MNIST image, from the IDX file to the weight update, is
+eight files (``fit``, ``train_epoch`` and the checks around them aside):
 
-1. ``data/mnist.py``: ``load_mnist`` reads the IDX file into a ``uint8``
-   ``(28, 28)`` array; ``preprocess`` makes it a float32 row of 784 in [0, 1].
-2. ``layers.py`` (stacked by ``model.py``'s ``Sequential``): each layer's
-   ``forward`` turns the row into the next one, ending in 10 logits.
-3. ``losses.py``: ``SoftmaxCrossEntropy.forward`` scores the logits against
-   the label; its ``backward`` starts the gradient, and each layer's
-   ``backward``, in reverse, adds its part to its parameters' ``.grad``.
+1. ``data/mnist.py``: ``load_mnist`` reads the cached, checksum-verified
+   IDX bytes; ``data/idx.py``'s ``read_idx`` makes them a ``uint8``
+   ``(28, 28)`` image; ``preprocess`` a float32 row of 784 in [0, 1].
+2. ``model.py``: ``Sequential.forward`` hands the row through its layers,
+   ``layers.py``: ``Linear.forward`` is ``x @ W + b``, ``ReLU`` ``max(x, 0)``;
+   out come 10 logits.
+3. ``losses.py``: ``SoftmaxCrossEntropy.forward`` scores them against the
+   label; its ``backward`` starts the gradient, and ``Sequential.backward``
+   runs each layer's ``backward`` in reverse, adding ``x.T @ grad_out`` to
+   ``W.grad``, a plain array of ``parameter.py``'s ``Parameter``.
 4. ``train.py``: ``train_step`` is those steps in order: forward, loss,
    zero the gradients, backward, update.
-5. ``optim.py``: ``SGD.step`` or ``Adam.step`` moves each weight against its
-   gradient, leaving ``.grad`` as it was.
+5. ``optim.py``: ``Adam.step`` (or ``SGD.step``) moves each weight against
+   its gradient.
 """
 
 from scratchnet.augment import Augment

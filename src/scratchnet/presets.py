@@ -11,6 +11,7 @@ book's CNN, and ``PRESETS`` names them for ``scratchnet train --preset``.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,11 @@ class TrainConfig:
         if not 0 <= self.augment_degrees < math.inf:          # NaN too
             raise ValueError(f"augment_degrees must be >= 0, got "
                              f"{self.augment_degrees!r}")
-        if check_whole("early_stopping", self.early_stopping, 0) and not self.n_val:
+        patience = check_whole("early_stopping", self.early_stopping, -sys.maxsize)
+        if patience < 0:
+            raise ValueError(f"patience must be >= 1 epoch (0: no early stopping), "
+                             f"got {patience}")
+        if patience and not self.n_val:
             raise ValueError("early stopping needs a validation set (n_val > 0)")
         return self
 

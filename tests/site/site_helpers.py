@@ -86,6 +86,22 @@ class BrowserTab:
         self.context.close()
 
 
+def tab_fixture(reader: type[BrowserTab], name: str):
+    """A fixture giving each test a fresh ``reader`` tab on document ``name``.
+
+    The module defines ``reader = tab_fixture(Reader, NAME)`` and a
+    ``page_path`` fixture (which skips or fails when the page was not built).
+    """
+
+    @pytest.fixture
+    def tab(browser, server: str, page_path: Path):
+        opened = reader(browser, f"{server}/{name}.html")
+        yield opened
+        opened.close()
+
+    return tab
+
+
 def watch_errors(page) -> list[str]:
     """A list that fills with the tab's console errors, uncaught exceptions
     and failed requests, as they happen."""

@@ -8,13 +8,12 @@ check the drawing, the MNIST-style preprocessing and the empty states.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from export_reader import model_from_dict, sample_pixels
-from site_helpers import ROOT, SCREENSHOTS, BrowserTab, built_page
+from site_helpers import ROOT, SCREENSHOTS, BrowserTab, built_page, tab_fixture
 
 from scratchnet import data
 from scratchnet.model import Sequential
@@ -76,11 +75,7 @@ class Reader(BrowserTab):
         return path
 
 
-@pytest.fixture
-def reader(browser, server: str, page_path: Path) -> Iterator[Reader]:
-    r = Reader(browser, f"{server}/{NAME}.html")
-    yield r
-    r.close()
+reader = tab_fixture(Reader, NAME)
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,17 @@ and with a finger on a phone-sized screen.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from site_helpers import SCREENSHOTS, SHARP_PHONE, BrowserTab, built_page
+from site_helpers import (
+    SCREENSHOTS,
+    SHARP_PHONE,
+    BrowserTab,
+    built_page,
+    tab_fixture,
+)
 
 from scratchnet import playground
 
@@ -62,11 +67,7 @@ class Reader(BrowserTab):
         return path
 
 
-@pytest.fixture
-def reader(browser, server: str, page_path: Path) -> Iterator[Reader]:
-    r = Reader(browser, f"{server}/{NAME}.html")
-    yield r
-    r.close()
+reader = tab_fixture(Reader, NAME)
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("sphinx_codeautolink")
 pytest.importorskip("sphinx_exercise")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = ["myst_parser", "sphinx_exercise", "sphinx.ext.autodoc", "sphinx_codeautolink"]
 
 CODE = """# Tiny

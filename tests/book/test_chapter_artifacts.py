@@ -17,7 +17,7 @@ import pytest
 
 from scratchnet import notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 jupyter_cache = pytest.importorskip("jupyter_cache")
 sys.modules.pop("chapter_artifacts", None)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXT = ROOT / "book" / "_ext"
 sys.path.insert(0, str(EXT))
 pytest.importorskip("myst_nb")
