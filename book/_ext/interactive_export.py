@@ -19,11 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import site_export
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
-from sphinx.util import logging
-
-logger = logging.getLogger(__name__)
 
 PAGE = "book/interactive"
 TARGET = Path("_static") / "interactive"
@@ -59,18 +57,12 @@ def export_for_site(root: Path, model_name: str, target: Path) -> list[Path]:
     ]
 
 
-def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    if PAGE not in app.env.found_docs:       # page not in this build's toc
-        return
-    written = export_for_site(Path(app.srcdir), page_model(app),
-                              Path(app.outdir) / TARGET)
-    for path in written:
-        logger.info(f"interactive page: wrote {path} "
-                    f"({path.stat().st_size:,} bytes)")
+def write_files(app: Sphinx) -> list[Path]:
+    """The page's ``model.json`` and ``samples.json``, in the output."""
+    return export_for_site(Path(app.srcdir), page_model(app),
+                           Path(app.outdir) / TARGET)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("build-finished", _on_build_finished)
+    site_export.connect(app, PAGE, "interactive page", write_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

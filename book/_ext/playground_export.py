@@ -14,27 +14,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import site_export
 from sphinx.application import Sphinx
-from sphinx.util import logging
-
-logger = logging.getLogger(__name__)
 
 PAGE = "book/playground"
 TARGET = Path("_static") / "playground"
 
 
-def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    if PAGE not in app.env.found_docs:       # page not in this build's toc
-        return
+def write_files(app: Sphinx) -> list[Path]:
+    """The page's ``data.js`` and ``trajectories.json``, in the output."""
     from scratchnet.playground import write_site_files
 
-    for path in write_site_files(Path(app.outdir) / TARGET):
-        logger.info(f"playground page: wrote {path} "
-                    f"({path.stat().st_size:,} bytes)")
+    return write_site_files(Path(app.outdir) / TARGET)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("build-finished", _on_build_finished)
+    site_export.connect(app, PAGE, "playground page", write_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
