@@ -104,7 +104,7 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
                 v += g                 # book's eq-tr-momentum, the same
                 p -= np.multiply(v, LR, out=s)  # sweeps as SGD.step
             steps += 1
-            if steps % FLUSH_EVERY == 0:   # as SGD.step: no subnormals
+            if steps % FLUSH_EVERY == 0:   # as SGD's zero_grad: no subnormals
                 flush_tiny(velocity)
         return loss_sum / len(order), correct / len(order)
 

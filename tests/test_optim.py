@@ -67,8 +67,9 @@ def test_nesterov_steps_along_the_gradient_plus_the_new_velocity():
 @pytest.mark.parametrize("make", [
     lambda ps: SGD(ps, lr=0.05, momentum=0.9),
     lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
-    lambda ps: FusedAdam(ps, lr=1e-3), lambda ps: AdamW(ps, lr=1e-3),
-], ids=["momentum", "nesterov", "fused-adam", "adamw"])
+    lambda ps: Adam(ps, lr=1e-3), lambda ps: FusedAdam(ps, lr=1e-3),
+    lambda ps: AdamW(ps, lr=1e-3),
+], ids=["momentum", "nesterov", "adam", "fused-adam", "adamw"])
 def test_optimizer_state_never_decays_into_slow_subnormal_floats(make):
     # One real gradient, then 2,000 zero ones, as for a pixel that is blank
     # in every later batch: the state decays geometrically, past 1e-38

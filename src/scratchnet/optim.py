@@ -8,9 +8,10 @@ to the gradient the step uses; ``p.grad`` itself is never changed, so after
 ``step()`` it still holds the gradient of the last backward. ``AdamW``
 instead decouples the decay from the gradient and shrinks the weights
 directly. ``Adam`` is written as the textbook states it; ``FusedAdam`` does
-the same arithmetic in place, without temporary arrays, and with
-``flush_tiny`` (below) every ``FLUSH_EVERY`` steps, as ``SGD`` does; it is
-the one the recipes train with (the Performance chapter measures both).
+the same arithmetic in place, without temporary arrays, and is the one the
+recipes train with (the Performance chapter measures the difference). Every
+``FLUSH_EVERY`` steps, ``zero_grad`` also sets tiny optimizer state to zero
+(``flush_tiny``), outside the steps the book prints.
 ``OPTIMIZERS`` names the classes the recipes and the command line offer.
 
 A learning-rate schedule is a function ``(step, total_steps) -> factor``;
@@ -70,14 +71,20 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
-    def _flush_now(self, state: list[np.ndarray]) -> None:
-        """Every ``FLUSH_EVERY`` steps, ``flush_tiny(state)``."""
-        if self.t % FLUSH_EVERY == 0:
-            flush_tiny(state)
+    def state(self) -> list[np.ndarray]:
+        """The arrays the optimizer keeps per weight (velocities, moments)."""
+        return []
 
     def zero_grad(self) -> None:
+        """Zero every gradient, before the next backward pass.
+
+        Every ``FLUSH_EVERY`` steps it also runs ``flush_tiny`` over
+        ``state()``: housekeeping for the CPU's sake, kept out of ``step``.
+        """
         for p in self.params:
             p.zero_grad()
+        if self.t and self.t % FLUSH_EVERY == 0:
+            flush_tiny(self.state())
 
     def _gradient(self, p: Parameter) -> np.ndarray:
         """The gradient to step along: ``p.grad``, plus ``weight_decay * w``
@@ -116,7 +123,7 @@ class SGD(Optimizer):
         self._scratch = [np.empty_like(p.value) for p in self.params]
 
     def step(self) -> None:
-        mu, lr, self.t = self.momentum, self.lr, self.t + 1
+        mu, lr, self.t = self.momentum, self.lr, self.t + 1   # one more step
         for p, v, s in zip(self.params, self.velocity, self._scratch):
             g = self._gradient(p)
             if mu:
@@ -125,8 +132,9 @@ class SGD(Optimizer):
                 # Nesterov looks ahead along the new velocity
                 g = np.add(g, mu * v, out=s) if self.nesterov else v
             p.value -= np.multiply(g, lr, out=s)    # s: scratch, no allocation
-        if mu:
-            self._flush_now(self.velocity)
+
+    def state(self) -> list[np.ndarray]:
+        return self.velocity if self.momentum else []
 
     def hyperparameters(self) -> dict[str, Any]:
         extra = {"momentum": self.momentum} if self.momentum else {}
@@ -162,6 +170,9 @@ class Adam(Optimizer):
             v_hat = v / (1 - b2 ** self.t)
             p.value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
+    def state(self) -> list[np.ndarray]:
+        return self.m + self.v
+
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "betas": self.betas, "eps": self.eps}
 
@@ -196,7 +207,6 @@ class FusedAdam(Adam):
             s += eps
             np.divide(m, s, out=s)
             p.value -= np.multiply(s, step_size, out=s)
-        self._flush_now(self.m + self.v)
 
 
 class AdamW(FusedAdam):

@@ -242,6 +242,7 @@
         w[i] -= (m[i] / (Math.sqrt(v[i]) + eps)) * stepSize;
       }
     });
+    flushNow(opt, opt.m.concat(opt.v));
   }
   // optim-end
 
