@@ -215,7 +215,7 @@ def test_a_text_file_is_not_a_model_and_no_pickle_is_suggested(tmp_path, capsys)
 def test_a_directory_given_as_model_is_one_line(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path)]) == 1
     assert one_line(capsys.readouterr().err) == (
-        f"scratchnet: error: {tmp_path}: Is a directory")
+        f"scratchnet: error: {tmp_path} is a directory, not a model file (a regular file)")
 
 
 # --- 6, 9: the data directory -------------------------------------------------------
