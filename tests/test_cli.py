@@ -51,7 +51,9 @@ def test_bad_train_flags_exit_2_with_a_message_naming_the_problem(
 ) -> None:
     assert main(["train", *flags]) == 2
     err = capsys.readouterr().err
-    assert message in err and err.startswith("usage: scratchnet train")
+    first, hint = err.splitlines()      # one or two lines, as the README says
+    assert message in first and first.startswith("scratchnet train: error:")
+    assert hint == "try: scratchnet train --help"
 
 
 def test_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from scratchnet.atomic import NotRegularFileError, open_regular
 from scratchnet.layers import ACTIVATIONS, LAYER_TYPES, Layer, layer_from_config
 
 FORMAT = "scratchnet.Sequential"
@@ -132,35 +132,10 @@ def read(path: str | os.PathLike[str]) -> tuple[list[Layer], dict[str, Any]]:
 
 
 def _open_regular(path: str | os.PathLike[str]) -> IO[bytes]:
-    """Open ``path`` for reading if it is a regular file, without ever blocking.
-
-    ``O_NONBLOCK`` makes opening a FIFO return at once, and the check runs on
-    the opened file, so a path swapped for a FIFO meanwhile is caught too.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                 | getattr(os, "O_BINARY", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise ModelFileError(f"{path} is {describe_mode(mode)}, not a model "
-                                 "file (a regular file)")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def describe_mode(mode: int) -> str:
-    """``"a FIFO"``, ``"a character device"``, ... for an ``st_mode``."""
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISREG, "a regular file")):
-        if test(mode):
-            return name
-    return "not a regular file"
+        return open_regular(path)
+    except NotRegularFileError as err:
+        raise ModelFileError(f"{path} {err.strerror}: not a model file") from None
 
 
 def _check_head(path: str | os.PathLike[str], head: bytes) -> None:
@@ -401,8 +376,9 @@ def forward_cost(path: str | os.PathLike[str], configs: list[dict[str, Any]],
         try:
             shape, work, held = _layer_cost(kind, c, shape, elementwise)
         except (KeyError, TypeError, ValueError) as err:
-            raise ModelFileError(f"{path}: layer {i} ({kind}) cannot take rows of "
-                                 f"{n_features} values: {short(err)}") from err
+            raise ModelFileError(f"{path}: this model cannot read rows of "
+                                 f"{n_features} values: layer {i} ({kind}): "
+                                 f"{short(err)}") from err
         flops += work
         peak = max(peak, held, math.prod(shape))
         if peak > MAX_SAMPLE_VALUES or flops > MAX_SAMPLE_FLOPS:
