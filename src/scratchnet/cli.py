@@ -70,7 +70,7 @@ class _ArgumentError(UsageError):
 
     def __init__(self, message: str, prog: str) -> None:
         super().__init__(message)
-        self.hint = f"try: {prog} --help"
+        self.hint = f"scratchnet: see '{prog} --help'"
 
 
 class _Terminated(BaseException):
