@@ -78,7 +78,7 @@ def resolve_target(path: str | os.PathLike[str]) -> Path:
         path = Path(os.path.realpath(path))
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return path
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))

@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      metavar="ACTION")
     fetch_p = command(data_sub, "fetch", "download and verify MNIST")
     fetch_p.add_argument("--quiet", action="store_true", help="no progress bar")
+    fetch_p.add_argument("--json", action="store_true", help="end with one JSON line")
     info_p = command(data_sub, "info", "show the cached files and checks")
     info_p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -268,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     export_p.add_argument("--out", type=_output_path, default=None, metavar="PATH",
                           help="where to write the model (default: MODEL "
                                "with the suffix .json)")
+    export_p.add_argument("--json", action="store_true",
+                          help="end with one JSON line")
     export_p.add_argument("--samples", type=_whole, default=0, metavar="N",
                           help="also write N test digits with the model's "
                                "predictions, some wrong, to "
@@ -280,6 +283,8 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
                              timeout=args.timeout)
     for name, path in paths.items():
         print(f"{name:26s} {path}")
+    if args.json:
+        print(json.dumps({"files": {name: str(p) for name, p in paths.items()}}))
     return 0
 
 
@@ -290,7 +295,8 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
                "downloads what is missing")
     if args.json:
         if status:
-            info.update(error=problem, exit_code=status)
+            info.update(error=f"scratchnet: {problem}", exit_code=status)
+            print(f"scratchnet: {problem}", file=sys.stderr)
         print(json.dumps(info, default=str))
         return status
     print(f"directory: {info['directory']}")
@@ -581,6 +587,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     print(f"model:         {model.architecture}")
     for path in written:
         print(f"wrote:         {path} ({path.stat().st_size:,} bytes)")
+    if args.json:
+        print(json.dumps({"architecture": model.architecture,
+                          "written": [str(p) for p in written]}))
     return 0
 
 
@@ -595,9 +604,9 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status (see the module)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    as_program, argv = argv is None, sys.argv[1:] if argv is None else list(argv)
     as_json = _wants_json(argv)       # until the arguments are parsed
-    with _guarded_streams(), _signals_raise(), _one_line_warnings(), \
+    with _guarded_streams(), _signals_raise(as_program), _one_line_warnings(), \
             atomic.journal() as written:
         try:
             args = build_parser().parse_args(argv)
@@ -756,11 +765,14 @@ def _os_message(err: OSError) -> str:
 
 
 @contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
+def _signals_raise(as_program: bool = False) -> Iterator[None]:
     """While the command runs, SIGINT raises ``KeyboardInterrupt`` and SIGTERM
     ``_Terminated`` (main thread only), once: the first one ignores both for
     the rest of the run, so that a burst of Ctrl-C cannot interrupt the
-    clean-up and the message of the first."""
+    clean-up and the message of the first. ``as_program``: the process ends
+    with the run, so after a signal they stay ignored until it has (Python
+    would otherwise restore the default, and the burst's last Ctrl-C could
+    kill it on its way out)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -777,8 +789,10 @@ def _signals_raise() -> Iterator[None]:
     try:
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        signalled = signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        if not (as_program and signalled):
+            for s, handler in previous.items():
+                signal.signal(s, handler)
 
 
 @contextlib.contextmanager

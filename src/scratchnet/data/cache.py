@@ -39,7 +39,10 @@ def cache_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
         data_dir = os.environ.get(ENV_DATA_DIR) or None
     if data_dir is None:
         # A subdirectory per data set: Fashion-MNIST reuses MNIST's file names.
-        path = user_cache_path("scratchnet") / "mnist"
+        try:
+            path = user_cache_path("scratchnet") / "mnist"
+        except RuntimeError:          # platformdirs found no home either
+            path = Path("~")
     else:
         try:
             path = Path(data_dir).expanduser()

@@ -241,7 +241,7 @@ def _cached(root: Path, spec: MNISTSpec, *, move_bad: bool
         path = root / name
         try:
             mode = os.stat(path).st_mode
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             problems[name] = "missing"
             continue
         except OSError as err:      # a symlink loop, a path too long, ...

@@ -120,7 +120,7 @@ class _Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.expired = threading.Event()
-        self._connections: list[http.client.HTTPConnection] = []
+        self._sockets: list[socket.socket] = []
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
 
@@ -133,14 +133,16 @@ class _Deadline:
 
     def _expire(self) -> None:
         self.expired.set()
-        for connection in list(self._connections):
-            self._cut(connection)
+        for sock in list(self._sockets):
+            self._cut(sock)
 
     @staticmethod
-    def _cut(connection: http.client.HTTPConnection) -> None:
-        if connection.sock is not None:
-            with suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
+    def _cut(sock: socket.socket) -> None:
+        # The socket itself, not the connection: http.client drops the
+        # connection's reference once the headers of an HTTP/1.0 answer are
+        # read, while the body still comes through the same socket.
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
     def _tracked(self, cls: type[http.client.HTTPConnection]) -> Any:
         deadline = self
@@ -148,9 +150,9 @@ class _Deadline:
         class Tracked(cls):  # type: ignore[valid-type,misc]
             def connect(self) -> None:
                 super().connect()
-                deadline._connections.append(self)
+                deadline._sockets.append(self.sock)
                 if deadline.expired.is_set():
-                    deadline._cut(self)
+                    deadline._cut(self.sock)
 
         return Tracked
 
