@@ -33,12 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from data_server import Mirror, closed_port_url
 
-sys.path.insert(0, str(Path(__file__).parent))
-from data_server import Mirror, closed_port_url, fake_mnist  # noqa: E402
-
-from scratchnet.data import MNIST_FILES  # noqa: E402
-from scratchnet.model import META_KEY, mlp  # noqa: E402
+from scratchnet.data import MNIST_FILES
+from scratchnet.model import META_KEY, mlp
 
 MEMORY_LIMIT = 2 << 30
 """Address space of every child: far above a real run, far below what the
@@ -113,8 +111,8 @@ def execute(run: Run, cwd: Path) -> Result:
         if run.stderr == "closed":
             os.close(2)
 
-    out_file = {"/dev/full": open("/dev/full", "w")}.get(run.stdout)  # noqa: SIM115
-    err_file = {"/dev/full": open("/dev/full", "w")}.get(run.stderr)  # noqa: SIM115
+    out_file = open("/dev/full", "w") if run.stdout == "/dev/full" else None
+    err_file = open("/dev/full", "w") if run.stderr == "/dev/full" else None
     start = time.monotonic()
     child = subprocess.Popen(
         [sys.executable, *run.argv], cwd=cwd, env=env, preexec_fn=limits,

@@ -216,7 +216,8 @@ def test_a_text_file_is_not_a_model_and_no_pickle_is_suggested(tmp_path, capsys)
 def test_a_directory_given_as_model_is_one_line(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path)]) == 1
     assert one_line(capsys.readouterr().err) == (
-        f"scratchnet: error: {tmp_path} is a directory, not a regular file: not a model file")
+        f"scratchnet: error: {tmp_path} is a directory, not a regular file: not a "
+        "model file")
 
 
 # --- 6, 9: the data directory -------------------------------------------------------
