@@ -686,6 +686,27 @@ def symlink_loop_in_the_cache(tmp: Path) -> Run:
                stdout_has=r"t10k-labels-idx1-ubyte: Too many levels of symbolic")
 
 
+def unreadable_cache_file_kept_aside(tmp: Path) -> Run:
+    data = tmp / "data"
+    data.mkdir()
+    (data / "t10k-labels-idx1-ubyte").symlink_to("loop")
+    (data / "loop").symlink_to("t10k-labels-idx1-ubyte")
+
+    def kept() -> str:
+        assert (data / "t10k-labels-idx1-ubyte.bad").is_symlink()
+        return "the unreadable file kept as t10k-labels-idx1-ubyte.bad"
+    return Run(cli("data", "fetch", "--quiet", "--data-dir", str(data)), 1,
+               "warning: .*t10k-labels-idx1-ubyte: Too many levels of symbolic "
+               "links; moved it to .*t10k-labels-idx1-ubyte.bad", kept,
+               max_lines=None)
+
+
+def timeout_too_long(tmp: Path) -> Run:
+    return Run(cli("data", "fetch", "--timeout", "1e308"), 2,
+               r"--timeout 1e\+308: timeout must be a number of seconds in "
+               r"\(0, 86400\]")
+
+
 CASES = [
     Case("data loss", "export --out onto the model itself", export_onto_itself),
     Case("data loss", "export model.json: default --out is the model",
@@ -742,6 +763,9 @@ CASES = [
     Case("messages", "--json=1", json_with_a_value),
     Case("messages", "unreachable $XDG_CACHE_HOME", unreachable_xdg_cache_home),
     Case("messages", "a symlink loop in the cache", symlink_loop_in_the_cache),
+    Case("data loss", "data fetch over an unreadable cache file",
+         unreadable_cache_file_kept_aside),
+    Case("messages", "--timeout 1e308", timeout_too_long),
 ]
 
 

@@ -64,6 +64,9 @@ DEFAULT_TIMEOUT = 10.0
 Short, because a firewall that drops packets silently makes every source
 wait this long before the next one is tried."""
 
+MAX_TIMEOUT = 86400.0
+"""A day: longer waits are a typo, and sockets refuse waits beyond ~3e8 s."""
+
 Table = Mapping[str, tuple[int, str]]  # file name -> (size in bytes, SHA-256)
 
 
@@ -89,8 +92,9 @@ def timeout_seconds(timeout: float | None = None) -> float:
         except ValueError:
             raise UsageError(f"{where} must be a number of seconds, got {text!r}"
                              ) from None
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"{where} must be a number of seconds > 0, got {timeout}")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise UsageError(f"{where} must be a number of seconds in (0, "
+                         f"{MAX_TIMEOUT:g}], got {timeout}")
     return float(timeout)
 
 
