@@ -211,6 +211,12 @@ def check(run: Run, result: Result) -> str:
     return run.kept()
 
 
+def command(argv: list[str], exit: int, message: str, **promises: object
+            ) -> Callable[[Path], Run]:
+    """A case that needs no files of its own: just the command and its promises."""
+    return lambda tmp: Run(argv, exit, message, **promises)  # type: ignore[arg-type]
+
+
 # --- crafted files ----------------------------------------------------------------
 
 def write_npz(path: Path, meta: dict | str, arrays: dict[str, np.ndarray],
@@ -419,11 +425,6 @@ def model_is_a_fifo(tmp: Path) -> Run:
                still(tmp / "m.npz", is_fifo, "a FIFO"), json=True, timeout=60)
 
 
-def model_is_a_device(tmp: Path) -> Run:
-    return Run(cli("evaluate", "/dev/zero"), 1,
-               "/dev/zero is a character device", timeout=60)
-
-
 def cache_file_is_a_fifo(tmp: Path) -> Run:
     data = tmp / "data"
     data.mkdir()
@@ -557,18 +558,6 @@ def stdout_is_a_full_disk(tmp: Path) -> Run:
                "before that", stdout="/dev/full")
 
 
-def stderr_is_closed(tmp: Path) -> Run:
-    return Run(cli("evaluate", "missing.npz", "--json"), 1,
-               "missing.npz: No such file or directory", json=True,
-               stderr="closed")
-
-
-def stderr_is_a_full_disk(tmp: Path) -> Run:
-    return Run(cli("evaluate", "missing.npz", "--json"), 1,
-               "missing.npz: No such file or directory", json=True,
-               stderr="/dev/full")
-
-
 def _no_passwd(tmp: Path) -> dict[str, str | None]:
     """The environment of a user with no home: no $HOME, and (by a
     ``sitecustomize``) no entry in the password database."""
@@ -607,40 +596,10 @@ def burst_of_ctrl_c(tmp: Path) -> Run:
 
 # --- 4. messages that name what the user typed ------------------------------------
 
-def version(tmp: Path) -> Run:
-    return Run(cli("--version"), 0, "", stderr="closed",
-               stdout_has=r"^scratchnet \d+\.\d+")
-
-
-def usage_error_in_two_lines(tmp: Path) -> Run:
-    return Run(cli("train", "--epochs", "0", "--json"), 2,
-               "argument --epochs: epochs must be a whole number >= 1", json=True)
-
-
-def weight_decay_inf(tmp: Path) -> Run:
-    return Run(cli("train", "--weight-decay", "inf"), 2,
-               "argument --weight-decay: expected a finite number, got 'inf'")
-
-
-def augment_shift_5000(tmp: Path) -> Run:
-    return Run(cli("train", "--augment-shift", "5000", "--json"), 2,
-               "argument --augment-shift: augment_shift must be below 28", json=True)
-
-
-def augment_degrees_1e308(tmp: Path) -> Run:
-    return Run(cli("train", "--augment-degrees", "1e308"), 2,
-               "argument --augment-degrees: .*max_degrees in \\[0, 180\\]")
-
-
 def save_into_a_directory_name(tmp: Path) -> Run:
     return Run(cli("train", "--save", "models/"), 2,
                "argument --save: 'models/' names a directory",
                lambda: "no file 'models'" if not (tmp / "models").exists() else "")
-
-
-def empty_data_dir(tmp: Path) -> Run:
-    return Run(cli("--data-dir", "", "data", "info"), 2,
-               "argument --data-dir: expected a directory, got ''")
 
 
 def data_dir_after_the_subcommand(tmp: Path) -> Run:
@@ -656,16 +615,6 @@ def a_254_character_file_name(tmp: Path) -> Run:
     return Run(cli("export", str(m), "--out", name), 0, "", stderr="closed",
                kept=lambda: f"{len(name)}-character file written"
                if (tmp / name).exists() else "")
-
-
-def json_abbreviated_with_a_parse_error(tmp: Path) -> Run:
-    return Run(cli("evaluate", "m.npz", "--js", "--bogus"), 2,
-               "unrecognized arguments: --bogus", json=True)
-
-
-def json_with_a_value(tmp: Path) -> Run:
-    return Run(cli("data", "info", "--json=1"), 2,
-               "argument --json: ignored explicit argument '1'", json=True)
 
 
 def unreachable_xdg_cache_home(tmp: Path) -> Run:
@@ -701,12 +650,6 @@ def unreadable_cache_file_kept_aside(tmp: Path) -> Run:
                max_lines=None)
 
 
-def timeout_too_long(tmp: Path) -> Run:
-    return Run(cli("data", "fetch", "--timeout", "1e308"), 2,
-               r"--timeout 1e\+308: timeout must be a number of seconds in "
-               r"\(0, 86400\]")
-
-
 CASES = [
     Case("data loss", "export --out onto the model itself", export_onto_itself),
     Case("data loss", "export model.json: default --out is the model",
@@ -727,7 +670,9 @@ CASES = [
          compressed_weights_claiming_a_gigabyte),
     Case("memory and time", "50,000 layers", fifty_thousand_layers),
     Case("memory and time", "model is a FIFO", model_is_a_fifo),
-    Case("memory and time", "model is /dev/zero", model_is_a_device),
+    Case("memory and time", "model is /dev/zero", command(
+         cli("evaluate", "/dev/zero"), 1,
+         "/dev/zero is a character device", timeout=60)),
     Case("memory and time", "cache file is a FIFO", cache_file_is_a_fifo),
     Case("memory and time", "mirror sends 256 bytes each 0.2 s",
          mirror_sends_a_byte_at_a_time),
@@ -744,28 +689,53 @@ CASES = [
          huge_integer_in_metadata),
     Case("no traceback", "stdout a closed pipe (| true)", stdout_is_a_closed_pipe),
     Case("no traceback", "stdout /dev/full", stdout_is_a_full_disk),
-    Case("no traceback", "stderr closed (2>&-)", stderr_is_closed),
-    Case("no traceback", "stderr /dev/full", stderr_is_a_full_disk),
+    Case("no traceback", "stderr closed (2>&-)", command(
+         cli("evaluate", "missing.npz", "--json"), 1,
+         "missing.npz: No such file or directory", json=True,
+         stderr="closed")),
+    Case("no traceback", "stderr /dev/full", command(
+         cli("evaluate", "missing.npz", "--json"), 1,
+         "missing.npz: No such file or directory", json=True,
+         stderr="/dev/full")),
     Case("no traceback", "no home directory: data info", no_home_directory),
     Case("no traceback", "no home directory: --data-dir ~/x",
          no_home_directory_for_tilde),
     Case("no traceback", "a burst of 8 Ctrl-C", burst_of_ctrl_c),
-    Case("messages", "--version", version),
-    Case("messages", "a usage error", usage_error_in_two_lines),
-    Case("messages", "--weight-decay inf", weight_decay_inf),
-    Case("messages", "--augment-shift 5000", augment_shift_5000),
-    Case("messages", "--augment-degrees 1e308", augment_degrees_1e308),
+    Case("messages", "--version", command(
+         cli("--version"), 0, "", stderr="closed",
+         stdout_has=r"^scratchnet \d+\.\d+")),
+    Case("messages", "a usage error", command(
+         cli("train", "--epochs", "0", "--json"), 2,
+         "argument --epochs: epochs must be a whole number >= 1", json=True)),
+    Case("messages", "--weight-decay inf", command(
+         cli("train", "--weight-decay", "inf"), 2,
+         "argument --weight-decay: expected a finite number, got 'inf'")),
+    Case("messages", "--augment-shift 5000", command(
+         cli("train", "--augment-shift", "5000", "--json"), 2,
+         "argument --augment-shift: augment_shift must be below 28", json=True)),
+    Case("messages", "--augment-degrees 1e308", command(
+         cli("train", "--augment-degrees", "1e308"), 2,
+         "argument --augment-degrees: .*max_degrees in \\[0, 180\\]")),
     Case("messages", "--save models/", save_into_a_directory_name),
-    Case("messages", "--data-dir ''", empty_data_dir),
+    Case("messages", "--data-dir ''", command(
+         cli("--data-dir", "", "data", "info"), 2,
+         "argument --data-dir: expected a directory, got ''")),
     Case("messages", "data info --data-dir DIR", data_dir_after_the_subcommand),
     Case("messages", "a 254-character file name", a_254_character_file_name),
-    Case("messages", "--js with a parse error", json_abbreviated_with_a_parse_error),
-    Case("messages", "--json=1", json_with_a_value),
+    Case("messages", "--js with a parse error", command(
+         cli("evaluate", "m.npz", "--js", "--bogus"), 2,
+         "unrecognized arguments: --bogus", json=True)),
+    Case("messages", "--json=1", command(
+         cli("data", "info", "--json=1"), 2,
+         "argument --json: ignored explicit argument '1'", json=True)),
     Case("messages", "unreachable $XDG_CACHE_HOME", unreachable_xdg_cache_home),
     Case("messages", "a symlink loop in the cache", symlink_loop_in_the_cache),
     Case("data loss", "data fetch over an unreadable cache file",
          unreadable_cache_file_kept_aside),
-    Case("messages", "--timeout 1e308", timeout_too_long),
+    Case("messages", "--timeout 1e308", command(
+         cli("data", "fetch", "--timeout", "1e308"), 2,
+         r"--timeout 1e\+308: timeout must be a number of seconds in "
+         r"\(0, 86400\]")),
 ]
 
 

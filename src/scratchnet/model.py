@@ -36,6 +36,7 @@ from scratchnet.parameter import Parameter
 
 __all__ = ["META_KEY", "ModelFileError", "Sequential", "load", "mlp"]
 
+
 class Sequential:
     """A stack of layers: ``Sequential(Linear(784, 10, rng=0))``."""
 
