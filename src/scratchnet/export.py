@@ -78,16 +78,7 @@ def model_to_dict(model: Sequential,
                 raise ValueError(
                     f"layer {i} {layer!r} takes {layer.in_features} "
                     f"inputs, but the layer before gives {size}")
-            W, b = layer.W.value, layer.b.value
-            if not (np.isfinite(W).all() and np.isfinite(b).all()):
-                raise ValueError(f"layer {i} {layer!r} has NaN or inf weights")
-            with np.errstate(over="ignore"):
-                fits = all(np.isfinite(a.astype(np.float32)).all() for a in (W, b))
-            if not fits:
-                raise UnsupportedLayerError(
-                    f"layer {i} {layer!r} has weights beyond float32's range "
-                    f"(largest magnitude {max(abs(W).max(), abs(b).max()):.3g}); "
-                    "the JSON format holds float32")
+            W, b = _float32_weights(i, layer)
             size = layer.out_features
             layers.append({"type": "linear", "in": layer.in_features,
                            "out": layer.out_features,
@@ -99,11 +90,7 @@ def model_to_dict(model: Sequential,
                     "with Linear")
             entry: dict[str, Any] = {"type": NAMES[type(layer)]}
             if isinstance(layer, LeakyReLU):
-                if not np.isfinite(layer.slope):
-                    raise UnsupportedLayerError(
-                        f"layer {i} {layer!r}: a slope of {layer.slope} cannot "
-                        "be written as JSON")
-                entry["slope"] = float(layer.slope)
+                entry["slope"] = _finite(i, layer, layer.slope)
             layers.append(entry)
         elif isinstance(layer, Dropout):
             continue
@@ -123,6 +110,32 @@ def model_to_dict(model: Sequential,
             "inputs": layers[0]["in"], "outputs": size,
             "dtype": "float32", "byte_order": "little",
             "layers": layers, "metadata": metadata or {}}
+
+
+def _float32_weights(i: int, layer: Linear) -> tuple[np.ndarray, np.ndarray]:
+    """``W`` and ``b`` of layer ``i``, once they are finite in float32 too.
+
+    The JSON holds float32: a float64 weight of 1e300 would arrive as inf.
+    """
+    W, b = layer.W.value, layer.b.value
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise ValueError(f"layer {i} {layer!r} has NaN or inf weights")
+    with np.errstate(over="ignore"):
+        fits = all(np.isfinite(a.astype(np.float32)).all() for a in (W, b))
+    if not fits:
+        raise UnsupportedLayerError(
+            f"layer {i} {layer!r} has weights beyond float32's range (largest "
+            f"magnitude {max(abs(W).max(), abs(b).max()):.3g}); the JSON format "
+            "holds float32")
+    return W, b
+
+
+def _finite(i: int, layer: Layer, value: float) -> float:
+    """``value`` as a JSON number, which cannot be NaN or inf."""
+    if not np.isfinite(value):
+        raise UnsupportedLayerError(f"layer {i} {layer!r}: {value} cannot be "
+                                    "written as JSON")
+    return float(value)
 
 
 def forward(doc: dict[str, Any], x: np.ndarray) -> np.ndarray:
