@@ -93,8 +93,8 @@ def timeout_seconds(timeout: float | None = None) -> float:
             raise UsageError(f"{where} must be a number of seconds, got {text!r}"
                              ) from None
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
-        raise UsageError(f"{where} must be a number of seconds in (0, "
-                         f"{MAX_TIMEOUT:g}], got {timeout}")
+        raise UsageError(f"{where} must be a number of seconds > 0 and at most "
+                         f"{MAX_TIMEOUT:g}, got {timeout}")
     return float(timeout)
 
 
