@@ -232,3 +232,26 @@ def test_a_lone_npy_array_is_not_a_model(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros(3))
     with pytest.raises(ModelFileError, match="not an .npz"):
         Sequential.load(tmp_path / "x.npy")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10**5000],
+                         ids=["nan", "inf", "5000-digits"])
+def test_metadata_json_cannot_hold_is_refused_and_the_old_file_kept(
+        model, saved, value):
+    before = saved.read_bytes()
+    with pytest.raises(ValueError, match="cannot be written as JSON"):
+        model.save(saved, metadata={"x": value})
+    assert saved.read_bytes() == before
+
+
+def test_batches_keep_the_activations_within_their_budget():
+    from scratchnet.presets import PRESETS
+
+    for name in ("best-mlp", "best-cnn"):
+        configs = [layer.config() for layer in PRESETS[name].build_model(n_in=784)]
+        cost = scratchnet.model_file.forward_cost(name, configs, 784)
+        assert cost.outputs == 10 and 1 <= cost.batch_size() <= 1000
+        assert cost.batch_size() * 24 * cost.values <= 256 << 20
+    wide = [{"type": "Linear", "in_features": 784, "out_features": 1 << 18}]
+    cost = scratchnet.model_file.forward_cost("wide", wide, 784)
+    assert cost.batch_size() * 24 * cost.values <= 256 << 20 < 1000 * 24 * cost.values
