@@ -41,9 +41,10 @@ class Mirror:
 
     Per file it can also sleep before answering (`delay`: a server that
     accepts the connection and never answers), send only the first bytes of
-    a body it announced in full, then hang up (`cut`), or trickle the body
+    a body it announced in full, then hang up (`cut`), trickle the body
     in chunks of `TRICKLE_CHUNK` bytes, `trickle` seconds apart (`sent`
-    counts the bytes that went out).
+    counts the bytes that went out), or `flood` a name with zeros, without
+    a length, until the client hangs up.
     """
 
     TRICKLE_CHUNK = 256
@@ -54,6 +55,7 @@ class Mirror:
         self.cut: dict[str, int] = {}
         self.trickle: dict[str, float] = {}
         self.sent: dict[str, int] = {}
+        self.flood: set[str] = set()
         self.hits: list[str] = []
         self.stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -77,6 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
         mirror.hits.append(name)
         if name in mirror.delay:
             mirror.stopping.wait(mirror.delay[name])
+        if name in mirror.flood:
+            self._flood(mirror, name)
+            return
         if name not in mirror.files:
             self.send_error(404)
             return
@@ -106,6 +111,18 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:  # the client gave up
                 return
             mirror.sent[name] = mirror.sent.get(name, 0) + len(body[start:start + step])
+
+    def _flood(self, mirror: Mirror, name: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()          # no Content-Length: the body ends at close
+        zeros = bytes(1 << 16)
+        while not mirror.stopping.is_set():
+            try:
+                self.wfile.write(zeros)
+            except OSError:  # the client gave up
+                return
+            mirror.sent[name] = mirror.sent.get(name, 0) + len(zeros)
 
     def log_message(self, *args: object) -> None:
         pass  # keep test output clean

@@ -26,7 +26,13 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["--epochs", "ten"], "expected a whole number, got 'ten'"),
         (["--lr", "-0.1"],
          "argument --lr: learning rate must be a finite number > 0, got -0.1"),
-        (["--lr", "nan"], "argument --lr: learning rate must be a finite number"),
+        (["--lr", "nan"], "argument --lr: expected a finite number, got 'nan'"),
+        (["--weight-decay", "inf"],
+         "argument --weight-decay: expected a finite number, got 'inf'"),
+        (["--augment-degrees", "1e308"], "argument --augment-degrees: max_shift"),
+        (["--augment-shift", "5000"],
+         "argument --augment-shift: augment_shift must be below 28"),
+        (["--augment-shift", "10000000000000000000"], "argument --augment-shift"),
         (["--weight-decay", "-1"],
          "argument --weight-decay: weight_decay must be >= 0, got -1"),
         (["--hidden", "128,abc"], "expected a whole number, got 'abc'"),
@@ -50,7 +56,9 @@ def test_bad_train_flags_exit_2_with_a_message_naming_the_problem(
 ) -> None:
     assert main(["train", *flags]) == 2
     err = capsys.readouterr().err
-    assert message in err and err.startswith("usage: scratchnet train")
+    first, hint = err.splitlines()      # one or two lines, as the README says
+    assert message in first and first.startswith("scratchnet train: error:")
+    assert hint == "scratchnet: see 'scratchnet train --help'"
 
 
 def test_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -201,7 +201,8 @@ def test_a_model_for_other_inputs_is_named_before_the_data_is_read(
         tmp_path, offline, capsys):
     small = mlp([100, 10]).save(tmp_path / "small.npz")
     assert main(["--data-dir", str(offline), "evaluate", str(small)]) == 1
-    assert "cannot read MNIST's 784-pixel rows" in one_line(capsys.readouterr().err)
+    assert "this model cannot read rows of 784 values: layer 0 (Linear)" in one_line(
+        capsys.readouterr().err)
 
 
 def test_a_text_file_is_not_a_model_and_no_pickle_is_suggested(tmp_path, capsys):
@@ -215,7 +216,8 @@ def test_a_text_file_is_not_a_model_and_no_pickle_is_suggested(tmp_path, capsys)
 def test_a_directory_given_as_model_is_one_line(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path)]) == 1
     assert one_line(capsys.readouterr().err) == (
-        f"scratchnet: error: {tmp_path}: Is a directory")
+        f"scratchnet: error: {tmp_path} is a directory, not a regular file: not a "
+        "model file")
 
 
 # --- 6, 9: the data directory -------------------------------------------------------

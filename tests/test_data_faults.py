@@ -19,10 +19,12 @@ from data_server import NAMES, fake_mnist
 
 from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import (
+    ChecksumError,
     MNISTUnavailableError,
     fetch_mnist,
     load_mnist,
     mnist_info,
+    sources,
 )
 from scratchnet.data.sources import timeout_seconds
 from scratchnet.errors import UsageError
@@ -179,3 +181,28 @@ def test_a_rewrite_in_place_keeps_the_file_whole(tmp_path):
     path = atomic_write_bytes(tmp_path / "f", b"old")
     atomic_write_bytes(path, b"new")
     assert path.read_bytes() == b"new" and os.listdir(tmp_path) == ["f"]
+
+
+# --- every download bounded in total time and size ---------------------------------
+
+def test_a_body_announced_larger_than_its_gzip_can_be_is_refused(make_mirror, cache):
+    mirror = make_mirror(FAKE.gz)
+    size = FAKE.spec.files[TEST_LABELS][0]
+    mirror.files[TEST_LABELS + ".gz"] = bytes(sources.gz_limit(size) + 1)
+    with pytest.raises(MNISTUnavailableError, match=r"announces [\d,]+ bytes, more "
+                       r"than the [\d,]+ it can have"):
+        fetch_mnist(cache, mirrors=[mirror.url], progress=False, spec=FAKE.spec)
+    assert not (cache / TEST_LABELS).exists()
+
+
+def test_a_download_stops_at_its_size_and_its_deadline(make_mirror):
+    flood, slow = make_mirror(), make_mirror({"f.gz": bytes(100_000)})
+    flood.flood = {"f.gz"}
+    slow.trickle = {"f.gz": 0.2}          # 256 bytes every 0.2 s, forever-ish
+    with pytest.raises(ChecksumError, match="sent more than the 10,000 bytes"):
+        sources.download(flood.url + "f.gz", limit=10_000, seconds=30, timeout=5)
+    assert flood.sent["f.gz"] < 10 << 20    # it stopped reading; the server noticed
+    start = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"bytes in 0\.5 s, the most this file"):
+        sources.download(slow.url + "f.gz", limit=200_000, seconds=0.5, timeout=5)
+    assert time.monotonic() - start < 5     # the deadline, not the read timeout

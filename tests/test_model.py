@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import scratchnet.model
+import scratchnet.model_file
 from scratchnet.gradcheck import check_layer
 from scratchnet.layers import Dropout, Linear, ReLU, Tanh
 from scratchnet.model import ModelFileError, Sequential, load, mlp
@@ -163,7 +164,7 @@ def test_saved_file_is_a_plain_npz_without_pickles(saved):
         assert set(npz.files) == {"0.W", "0.b", "3.W", "3.b", "6.W", "6.b",
                                   scratchnet.model.META_KEY}
         meta = json.loads(str(npz[scratchnet.model.META_KEY]))
-    assert meta["version"] == scratchnet.model.FORMAT_VERSION
+    assert meta["version"] == scratchnet.model_file.FORMAT_VERSION
     assert meta["layers"][0] == {"type": "Linear", "in_features": 6,
                                  "out_features": 8, "init": "he"}
 
@@ -212,7 +213,8 @@ def test_a_missing_file_is_a_file_not_found_error(tmp_path):
     (_edit_meta(lambda m: m["layers"][0].update(bogus=1)), "invalid layer config"),
     (_edit_meta(lambda m: m.pop("layers")), "no list of layers"),
     (lambda a: a.pop("3.b"), r"missing \['3.b'\]"),
-    (lambda a: a.update(extra=np.zeros(2)), r"unexpected \['extra'\]"),
+    (lambda a: a.update(extra=np.zeros(2)),
+     r"unexpected entry 'extra.npy'.*\(refused unread\)"),
     (lambda a: a.update({"0.W": np.zeros((6, 8), np.int32)}), "needs float"),
     (lambda a: a["6.b"].__setitem__(0, np.nan), "'6.b' contains NaN"),
     (lambda a: a.update({scratchnet.model.META_KEY: np.array("{not json")}),
@@ -230,3 +232,26 @@ def test_a_lone_npy_array_is_not_a_model(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros(3))
     with pytest.raises(ModelFileError, match="not an .npz"):
         Sequential.load(tmp_path / "x.npy")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10**5000],
+                         ids=["nan", "inf", "5000-digits"])
+def test_metadata_json_cannot_hold_is_refused_and_the_old_file_kept(
+        model, saved, value):
+    before = saved.read_bytes()
+    with pytest.raises(ValueError, match="cannot be written as JSON"):
+        model.save(saved, metadata={"x": value})
+    assert saved.read_bytes() == before
+
+
+def test_batches_keep_the_activations_within_their_budget():
+    from scratchnet.presets import PRESETS
+
+    for name in ("best-mlp", "best-cnn"):
+        configs = [layer.config() for layer in PRESETS[name].build_model(n_in=784)]
+        cost = scratchnet.model_file.forward_cost(name, configs, 784)
+        assert cost.outputs == 10 and 1 <= cost.batch_size() <= 1000
+        assert cost.batch_size() * 24 * cost.values <= 256 << 20
+    wide = [{"type": "Linear", "in_features": 784, "out_features": 1 << 18}]
+    cost = scratchnet.model_file.forward_cost("wide", wide, 784)
+    assert cost.batch_size() * 24 * cost.values <= 256 << 20 < 1000 * 24 * cost.values

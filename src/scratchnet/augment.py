@@ -184,9 +184,11 @@ class Augment:
     def __init__(self, max_shift: int = 2, max_degrees: float = 0.0,
                  elastic: tuple[float, float] | None = None,
                  seed: int | np.random.Generator = 0) -> None:
-        if not (max_shift >= 0 and 0 <= max_degrees < math.inf):   # NaN too
-            raise ValueError(f"max_shift and max_degrees must be >= 0, got "
-                             f"{max_shift!r} and {max_degrees!r}")
+        if not (0 <= max_shift < 2**31 and 0 <= max_degrees <= 180):  # NaN too
+            raise ValueError(f"max_shift must be >= 0 and below 2**31, and "
+                             "max_degrees >= 0 and at most 180 (a turn beyond "
+                             f"is a smaller one), got {max_shift!r} and "
+                             f"{max_degrees!r}")
         self.max_shift, self.max_degrees = int(max_shift), float(max_degrees)
         self.elastic = None if elastic is None else tuple(map(float, elastic))
         self.rng = np.random.default_rng(seed)

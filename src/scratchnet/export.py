@@ -78,9 +78,7 @@ def model_to_dict(model: Sequential,
                 raise ValueError(
                     f"layer {i} {layer!r} takes {layer.in_features} "
                     f"inputs, but the layer before gives {size}")
-            W, b = layer.W.value, layer.b.value
-            if not (np.isfinite(W).all() and np.isfinite(b).all()):
-                raise ValueError(f"layer {i} {layer!r} has NaN or inf weights")
+            W, b = _float32_weights(i, layer)
             size = layer.out_features
             layers.append({"type": "linear", "in": layer.in_features,
                            "out": layer.out_features,
@@ -92,7 +90,7 @@ def model_to_dict(model: Sequential,
                     "with Linear")
             entry: dict[str, Any] = {"type": NAMES[type(layer)]}
             if isinstance(layer, LeakyReLU):
-                entry["slope"] = layer.slope
+                entry["slope"] = _finite(i, layer, layer.slope)
             layers.append(entry)
         elif isinstance(layer, Dropout):
             continue
@@ -112,6 +110,32 @@ def model_to_dict(model: Sequential,
             "inputs": layers[0]["in"], "outputs": size,
             "dtype": "float32", "byte_order": "little",
             "layers": layers, "metadata": metadata or {}}
+
+
+def _float32_weights(i: int, layer: Linear) -> tuple[np.ndarray, np.ndarray]:
+    """``W`` and ``b`` of layer ``i``, once they are finite in float32 too.
+
+    The JSON holds float32: a float64 weight of 1e300 would arrive as inf.
+    """
+    W, b = layer.W.value, layer.b.value
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise ValueError(f"layer {i} {layer!r} has NaN or inf weights")
+    with np.errstate(over="ignore"):
+        fits = all(np.isfinite(a.astype(np.float32)).all() for a in (W, b))
+    if not fits:
+        raise UnsupportedLayerError(
+            f"layer {i} {layer!r} has weights beyond float32's range (largest "
+            f"magnitude {max(abs(W).max(), abs(b).max()):.3g}); the JSON format "
+            "holds float32")
+    return W, b
+
+
+def _finite(i: int, layer: Layer, value: float) -> float:
+    """``value`` as a JSON number, which cannot be NaN or inf."""
+    if not np.isfinite(value):
+        raise UnsupportedLayerError(f"layer {i} {layer!r}: {value} cannot be "
+                                    "written as JSON")
+    return float(value)
 
 
 def forward(doc: dict[str, Any], x: np.ndarray) -> np.ndarray:
@@ -146,14 +170,15 @@ def forward(doc: dict[str, Any], x: np.ndarray) -> np.ndarray:
 def sample_test_images(model: Sequential, images: np.ndarray,
                        labels: np.ndarray, n: int = 40,
                        mistakes: float = 0.25,
-                       seed: int = 0) -> dict[str, Any]:
+                       seed: int = 0, batch_size: int = 1000) -> dict[str, Any]:
     """A seeded sample of ``n`` test digits for the page, some of them misread.
 
     ``images`` are uint8 ``(N, 28, 28)``, ``labels`` ``(N,)``. About
     ``mistakes * n`` of the sample are digits the model gets wrong (as many
     as exist); the rest are read correctly, spread evenly over the classes.
     The model's own probabilities are stored too, so the page can show what
-    Python computed beside what the browser computed.
+    Python computed beside what the browser computed. ``batch_size`` rows
+    are run through the model at a time.
     """
     images, labels = np.asarray(images), np.asarray(labels)
     if images.dtype != np.uint8 or images.ndim != 3:
@@ -166,7 +191,7 @@ def sample_test_images(model: Sequential, images: np.ndarray,
     if not 0 <= mistakes <= 1:
         raise ValueError(
             f"mistakes must be a fraction in [0, 1], got {mistakes}")
-    probs = model.predict_proba(preprocess(images))
+    probs = model.predict_proba(preprocess(images), batch_size=batch_size)
     pred = probs.argmax(axis=1)
     rng = np.random.default_rng(seed)
     wrong = rng.permutation(np.flatnonzero(pred != labels))
@@ -186,6 +211,25 @@ def sample_test_images(model: Sequential, images: np.ndarray,
             "shape": list(images.shape[1:]), "seed": seed,
             "n_mistakes": sum(s["label"] != s["prediction"] for s in samples),
             "samples": samples}
+
+
+def json_safe(value: Any, where: str = "") -> tuple[Any, list[str]]:
+    """``value`` with every NaN and inf replaced by None, and where they were.
+
+    ``Sequential.save`` refuses such metadata, but older files and other
+    writers may hold it; strict JSON (and so the page) cannot.
+    """
+    if isinstance(value, float) and not np.isfinite(value):
+        return None, [where or "(the whole value)"]
+    if isinstance(value, dict):
+        pairs = [(k, json_safe(v, f"{where}.{k}" if where else str(k)))
+                 for k, v in value.items()]
+        return ({k: v for k, (v, _) in pairs},
+                [w for _, (_, found) in pairs for w in found])
+    if isinstance(value, list):
+        items = [json_safe(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [v for v, _ in items], [w for _, found in items for w in found]
+    return value, []
 
 
 def write_json(doc: dict[str, Any], path: str | os.PathLike[str]) -> Path:

@@ -5,10 +5,9 @@ The forward pass runs the layers in order; the backward pass runs their
 
 A saved model is a plain ``.npz`` archive: one float32 array per parameter
 (``"0.W"``, ``"0.b"``, ``"2.W"``, ...) and a JSON string with the format
-version and every layer's config. It loads with ``allow_pickle=False``, so
-opening a model file can never run code; and every claim the file makes
-(array sizes, layer sizes, metadata) is checked against what it holds before
-anything is allocated, so a small hostile file cannot take the memory either.
+version and every layer's config. ``scratchnet.model_file`` reads it back,
+checking every claim the file makes before anything is allocated, so a small
+hostile file can neither run code nor take the memory.
 """
 
 from __future__ import annotations
@@ -17,42 +16,27 @@ import contextlib
 import json
 import math
 import os
-import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scratchnet import model_file
 from scratchnet.atomic import atomic_writer
 from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape, output_size
 from scratchnet.functional import softmax
 from scratchnet.layers import (
     ACTIVATIONS,
-    LAYER_TYPES,
     Dropout,
     Layer,
     Linear,
     default_init,
-    layer_from_config,
 )
+from scratchnet.model_file import META_KEY, ModelFileError
 from scratchnet.parameter import Parameter
 
-FORMAT = "scratchnet.Sequential"
-FORMAT_VERSION = 1
-META_KEY = "__scratchnet__"
-MAX_ARRAY_BYTES = 1 << 30
-"""Largest total size of a model file's arrays: 1 GiB, ten times the largest
-network of the book, and far from what a hostile file could make us take."""
-MAX_META_CHARS = 1 << 20
-"""A real model's metadata is a few kilobytes; a megabyte is plenty."""
-MAX_META_DEPTH = 32
-"""Deepest nesting of lists and objects accepted in the metadata."""
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be trusted: truncated, corrupted or tampered with."""
+__all__ = ["META_KEY", "ModelFileError", "Sequential", "load", "mlp"]
 
 
 class Sequential:
@@ -187,7 +171,8 @@ class Sequential:
         never leaves a half-written model behind. ``metadata`` (JSON-able,
         e.g. the training recipe) comes back as ``model.metadata``. Weights
         with NaN or inf are refused: such a model could never be loaded, and
-        it must not replace a good one.
+        it must not replace a good one; so is metadata that JSON cannot
+        hold (NaN, inf, an integer of thousands of digits).
         """
         path = Path(path)
         for i, layer in enumerate(self.layers):
@@ -201,12 +186,12 @@ class Sequential:
             if not np.isfinite(p.value).all():
                 raise ValueError(f"refusing to save {path}: parameter {name!r} "
                                  "contains NaN or inf (did training diverge?)")
-        meta = {"format": FORMAT, "version": FORMAT_VERSION,
+        meta = {"format": model_file.FORMAT, "version": model_file.FORMAT_VERSION,
                 "architecture": self.architecture,
                 "layers": [layer.config() for layer in self.layers],
                 "metadata": self.metadata if metadata is None else metadata}
         arrays = {name: p.value for name, p in self.named_parameters()}
-        arrays[META_KEY] = np.array(json.dumps(meta, default=_to_json))
+        arrays[model_file.META_KEY] = np.array(model_file.meta_json(path, meta))
         with atomic_writer(path) as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub
         return path
@@ -218,17 +203,9 @@ class Sequential:
         Raises ``ModelFileError`` naming what is wrong when the file is not a
         complete, consistent scratchnet model.
         """
-        arrays = _read_npz(path)
-        meta = _read_meta(path, arrays.pop(META_KEY, None))
-        _check_arrays(path, meta["layers"], arrays)     # before any allocation
-        try:
-            model = cls(*[layer_from_config(c) for c in meta["layers"]])
-        except (KeyError, TypeError, ValueError, OverflowError) as err:
-            raise ModelFileError(f"{path}: invalid layer config: "
-                                 f"{_short(err)}") from err
-        for name, p in model.named_parameters():
-            p.value[...] = arrays[name]
-        model.metadata = meta.get("metadata") or {}
+        layers, metadata = model_file.read(path)
+        model = cls(*layers)
+        model.metadata = metadata
         return model.eval()
 
 
@@ -237,164 +214,6 @@ def load(path: str | os.PathLike[str]) -> Sequential:
     return Sequential.load(path)
 
 
-def _to_json(obj: Any) -> Any:
-    """Let NumPy scalars and arrays in ``metadata`` become JSON numbers and lists."""
-    if isinstance(obj, (np.generic, np.ndarray)):
-        return obj.tolist()
-    raise TypeError(f"metadata must be JSON-serialisable, got {type(obj).__name__}")
-
-
-def _short(obj: object, limit: int = 200) -> str:
-    """``str(obj)`` cut to ``limit`` characters: a hostile file writes long names."""
-    text = str(obj)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` archive, once their headers proved plausible.
-
-    ``OSError`` (missing, a directory, unreadable) passes through; anything
-    wrong with the bytes themselves is a ``ModelFileError``.
-    """
-    with open(path, "rb") as f:
-        head = f.read(6)
-        size = os.fstat(f.fileno()).st_size
-    if head == b"\x93NUMPY":
-        raise ModelFileError(f"{path} is a single .npy array, not an .npz "
-                             "model file")
-    if head[:4] != b"PK\x03\x04":
-        what = "it is empty" if not head else "it does not start like one"
-        raise ModelFileError(f"{path} is not a scratchnet model file: a model "
-                             f"is an .npz (zip) archive, and {what}")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            _check_members(path, zf, size)
-        with np.load(path, allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, EOFError, KeyError, NotImplementedError,
-            zipfile.BadZipFile, zlib.error) as err:
-        raise ModelFileError(f"{path} is not a readable .npz model file "
-                             f"(truncated or corrupted?): {_short(err)}") from err
-
-
-def _check_members(path: str | os.PathLike[str], zf: zipfile.ZipFile,
-                   size: int) -> None:
-    """Refuse an archive whose arrays claim more bytes than they hold.
-
-    NumPy allocates the array a ``.npy`` header declares before reading a
-    byte of it, so the claims are checked first: each header against its
-    zip entry, each stored entry against the file, the total against
-    ``MAX_ARRAY_BYTES``.
-    """
-    infos = zf.infolist()
-    total = sum(info.file_size for info in infos)
-    if total > MAX_ARRAY_BYTES:
-        raise ModelFileError(f"{path} claims {total:,} bytes of arrays, more "
-                             f"than the {MAX_ARRAY_BYTES:,} a model may have")
-    for info in infos:
-        name = _short(info.filename)
-        if info.flag_bits & 0x1:
-            raise ModelFileError(f"{path}: entry {name!r} is encrypted")
-        if not info.filename.endswith(".npy"):
-            raise ModelFileError(f"{path}: unexpected entry {name!r} (a model "
-                                 "holds only .npy arrays)")
-        if info.compress_type == zipfile.ZIP_STORED and (
-                info.compress_size != info.file_size
-                or info.header_offset + info.compress_size > size):
-            raise ModelFileError(f"{path}: entry {name!r} claims more bytes than "
-                                 "the file holds (truncated?)")
-        with zf.open(info) as f:
-            version = np.lib.format.read_magic(f)
-            if version not in ((1, 0), (2, 0)):
-                raise ModelFileError(f"{path}: entry {name!r} has .npy format "
-                                     f"version {version}; expected 1.0 or 2.0")
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shape, _, dtype = read_header(f)
-            need = f.tell() + math.prod(shape) * dtype.itemsize
-        if dtype.hasobject or need != info.file_size:
-            raise ModelFileError(
-                f"{path}: entry {name!r} declares a {dtype} array of shape "
-                f"{_short(shape)} ({need:,} bytes with its header), but holds "
-                f"{info.file_size:,} bytes")
-
-
-def _read_meta(path: str | os.PathLike[str], raw: np.ndarray | None) -> dict:
-    if raw is None or raw.dtype.kind != "U" or raw.ndim != 0:
-        raise ModelFileError(f"{path} has no scratchnet metadata ({META_KEY!r}); "
-                             "was it written by Sequential.save()?")
-    text = str(raw)
-    if len(text) > MAX_META_CHARS:
-        raise ModelFileError(f"{path}: metadata of {len(text):,} characters is "
-                             f"longer than the {MAX_META_CHARS:,} allowed")
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{path}: metadata is not valid JSON: {err}") from err
-    except RecursionError:
-        meta = None   # nested deeper than Python's parser goes: refused below
-    if meta is None or _depth(meta) > MAX_META_DEPTH:
-        raise ModelFileError(f"{path}: metadata is nested more than "
-                             f"{MAX_META_DEPTH} levels deep")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a {FORMAT} file")
-    if meta.get("version") != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} uses model format version {_short(repr(meta.get('version')))}; "
-            f"this scratchnet reads version {FORMAT_VERSION}")
-    if not isinstance(meta.get("layers"), list):
-        raise ModelFileError(f"{path}: metadata has no list of layers")
-    if not isinstance(meta.get("metadata", {}), dict):
-        raise ModelFileError(f"{path}: its user metadata is not a JSON object")
-    return meta
-
-
-def _depth(obj: Any) -> int:
-    """How deeply lists and dicts nest in ``obj``; without recursion, so any depth."""
-    deepest, stack = 0, [(obj, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in
-                         (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def _check_arrays(path: str | os.PathLike[str], configs: list[Any],
-                  arrays: dict[str, np.ndarray]) -> None:
-    """The layers ``configs`` describe must have exactly ``arrays``' shapes.
-
-    Uses ``Layer.parameter_shapes``, so not a single layer is built (and
-    randomly initialised) for a file that claims more than it holds.
-    """
-    expected: dict[str, tuple[Any, ...]] = {}
-    for i, config in enumerate(configs):
-        kind = config.get("type") if isinstance(config, dict) else None
-        if not isinstance(kind, str) or kind not in LAYER_TYPES:
-            raise ModelFileError(
-                f"{path}: layer {i}: unknown layer type {_short(repr(kind))}; known "
-                f"types: {', '.join(sorted(LAYER_TYPES))}")
-        try:
-            shapes = LAYER_TYPES[kind].parameter_shapes(config)
-        except (KeyError, TypeError, ValueError) as err:
-            raise ModelFileError(f"{path}: layer {i}: invalid layer config: "
-                                 f"{_short(err)}") from err
-        expected.update({f"{i}.{name}": shape for name, shape in shapes.items()})
-    missing = sorted(set(expected) - set(arrays))
-    unexpected = sorted(set(arrays) - set(expected))
-    if missing or unexpected:
-        raise ModelFileError(f"{path}: the arrays do not match the layers: "
-                             f"missing {_short(missing)}, unexpected "
-                             f"{_short(unexpected)}")
-    for name, shape in expected.items():
-        a, i = arrays[name], int(name.split(".")[0])
-        if a.shape != shape or a.dtype.kind != "f":
-            raise ModelFileError(
-                f"{path}: array {name!r} is {a.dtype} {a.shape}, but layer {i} "
-                f"({configs[i]['type']}) needs float {_short(shape)}")
-        if not np.isfinite(a).all():
-            raise ModelFileError(f"{path}: array {name!r} contains NaN or inf")
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,

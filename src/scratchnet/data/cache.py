@@ -19,7 +19,7 @@ from platformdirs import user_cache_path
 
 from scratchnet.atomic import atomic_write_bytes, atomic_writer, check_writable
 
-from .errors import ChecksumError
+from .errors import ChecksumError, MNISTUnavailableError
 
 __all__ = ["atomic_write_bytes", "atomic_writer", "cache_dir", "check_writable",
            "move_aside", "sha256", "verify_bytes"]
@@ -28,13 +28,43 @@ ENV_DATA_DIR = "SCRATCHNET_DATA"
 
 
 def cache_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve the directory that holds the data files (it may not exist yet)."""
+    """Resolve the directory that holds the data files (it may not exist yet).
+
+    Raises ``MNISTUnavailableError`` when it would depend on a home directory
+    that this user does not have ($HOME unset, no password entry): the
+    platform would otherwise answer with a path relative to wherever we are.
+    """
+    origin = cache_origin(data_dir)
     if data_dir is None:
         data_dir = os.environ.get(ENV_DATA_DIR) or None
     if data_dir is None:
         # A subdirectory per data set: Fashion-MNIST reuses MNIST's file names.
-        return user_cache_path("scratchnet") / "mnist"
-    return Path(data_dir).expanduser()
+        try:
+            path = user_cache_path("scratchnet") / "mnist"
+        except RuntimeError:          # platformdirs found no home either
+            path = Path("~")
+    else:
+        try:
+            path = Path(data_dir).expanduser()
+        except RuntimeError:
+            path = Path(data_dir)
+    if str(path).startswith("~") or (data_dir is None and not path.is_absolute()):
+        raise MNISTUnavailableError(
+            f"no data directory: {origin} needs a home directory, and this user "
+            "has none ($HOME is unset and the password database has no entry); "
+            f"{MNISTUnavailableError.CHOOSE}, or set ${ENV_DATA_DIR}")
+    return path
+
+
+def cache_origin(data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Where `cache_dir` takes the directory from, in words for a message."""
+    if data_dir is not None:
+        return "the directory given"
+    if os.environ.get(ENV_DATA_DIR):
+        return f"${ENV_DATA_DIR}"
+    if os.environ.get("XDG_CACHE_HOME") and os.name == "posix":
+        return "$XDG_CACHE_HOME"
+    return "the per-user cache directory"
 
 
 def sha256(data: str | os.PathLike[str] | bytes | bytearray | memoryview) -> str:

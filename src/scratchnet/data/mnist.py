@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import sys
 import tempfile
 import warnings
@@ -19,10 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from scratchnet.atomic import describe_mode, open_regular, resolve_target
+
 from . import sources
 from .cache import (
     atomic_write_bytes,
     cache_dir,
+    cache_origin,
     check_writable,
     move_aside,
     verify_bytes,
@@ -117,7 +121,7 @@ def fetch_mnist(
     timeout = sources.timeout_seconds(timeout)
     todo = list(_cached(root, spec, move_bad=True)[1])
     if todo:
-        _check_cache_dir(root, todo)
+        _check_cache_dir(root, todo, cache_origin(data_dir))
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="scratchnet-mnist-") as tmp:
         for base in sources.mirror_list(mirrors):
@@ -233,27 +237,39 @@ def _cached(root: Path, spec: MNISTSpec, *, move_bad: bool
     good, problems = {}, {}
     for name, (size, sha) in spec.files.items():
         path = root / name
-        if not path.exists():
+        try:
+            mode = os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
             problems[name] = "missing"
-        elif path.is_dir():
+            continue
+        except OSError as err:      # a symlink loop, a path too long, ...
+            mode = None
+            problems[name] = f"{path}: {err.strerror or err}"
+        if mode is not None and stat.S_ISDIR(mode):
             problems[name] = f"{path} is a directory, not the data file"
-        else:
-            try:
+            continue
+        if mode is not None and not stat.S_ISREG(mode):   # never read, never moved
+            problems[name] = (f"{path} is {describe_mode(mode)}, not a regular "
+                              "file; move it away")
+            continue
+        try:
+            if mode is not None:
                 good[name] = _read_checked(path, size, sha)
-            except ChecksumError as err:
-                problems[name] = str(err)
-                if move_bad:
-                    aside = move_aside(path)
-                    warnings.warn(f"{err}; moved it to {aside} to fetch it again",
-                                  stacklevel=3)
-            except OSError as err:  # unreadable: say why, touch nothing
-                problems[name] = f"{path}: {err.strerror or err}"
+                continue
+        except ChecksumError as err:
+            problems[name] = str(err)
+        except OSError as err:      # unreadable: say why
+            problems[name] = f"{path}: {err.strerror or err}"
+        if move_bad:    # it is fetched again, so the bad copy is kept aside
+            aside = move_aside(path)
+            warnings.warn(f"{problems[name]}; moved it to {aside} to fetch it "
+                          "again", stacklevel=3)
     return good, problems
 
 
 def _read_checked(path: Path, size: int, sha: str) -> bytearray:
     """The bytes of `path` if they have `size` and SHA-256 `sha`, else ChecksumError."""
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         if f.read(2) == GZIP_MAGIC:   # explains a wrong size better than the size
             raise ChecksumError(f"{path}: this is {GZIP_HINT} (it should be "
                                 f"the {size}-byte uncompressed IDX file)")
@@ -266,16 +282,28 @@ def _read_checked(path: Path, size: int, sha: str) -> bytearray:
     return blob
 
 
-def _check_cache_dir(root: Path, names: list[str]) -> None:
-    """Fail now, not after the download, if `names` cannot be written in `root`."""
+def _check_cache_dir(root: Path, names: list[str], origin: str) -> None:
+    """Fail now, not after the download, if `names` cannot be written in `root`.
+
+    An error names the data directory and, unless it was given, where it
+    came from ($XDG_CACHE_HOME, ...): the directory the system names may be
+    an ancestor the user never typed.
+    """
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "the data directory is a file",
+                                 str(root))
     for name in names:
         if (root / name).is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory, not a data "
                                     "file; move it away", str(root / name))
-    if root.exists() and not root.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "the data directory is a file",
-                                 str(root))
-    check_writable(root / names[0])
+        resolve_target(root / name)    # a FIFO or a device is never replaced
+    try:
+        check_writable(root / names[0])
+    except OSError as err:
+        if origin == cache_origin(root) or err.filename == str(root):  # given
+            raise
+        raise type(err)(err.errno, f"{err.strerror} (cannot create the data "
+                        f"directory {root}, from {origin})", err.filename) from None
 
 
 def _say(line: str, progress: bool) -> None:

