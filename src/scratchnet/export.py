@@ -29,7 +29,7 @@ from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import preprocess
 from scratchnet.errors import UsageError
 from scratchnet.functional import softmax
-from scratchnet.layers import ACTIVATIONS, Dropout, LeakyReLU, Linear
+from scratchnet.layers import ACTIVATIONS, Dropout, Layer, LeakyReLU, Linear
 from scratchnet.model import Sequential
 
 MODEL_FORMAT = "scratchnet.mlp+json"

@@ -13,8 +13,6 @@ hostile file can neither run code nor take the memory.
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape, output_size
 from scratchnet.functional import softmax
 from scratchnet.layers import (
     ACTIVATIONS,
+    LAYER_TYPES,
     Dropout,
     Layer,
     Linear,
