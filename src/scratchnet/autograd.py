@@ -123,14 +123,18 @@ class Tensor:
         return as_tensor(other, self.data.dtype) - self
 
     def __matmul__(self, other: Tensor) -> Tensor:
-        """``(N, d_in) @ (d_in, d_out)``: the linear layer's product."""
+        """``(N, d_in) @ (d_in, d_out)``: the linear layer's product.
+
+        Stacks of matrices ``(..., n, k) @ (..., k, m)`` work too, as in NumPy:
+        ``mT`` below transposes the last two axes (``.T`` for a matrix).
+        """
         out = Tensor(self.data @ other.data, (self, other), "@")
 
         def backward() -> None:          # dL/dX = G W^T, dL/dW = X^T G
             if self.requires_grad:
-                self.grad += out.grad @ other.data.T
+                self.grad += unbroadcast(out.grad @ mT(other.data), self.shape)
             if other.requires_grad:
-                other.grad += self.data.T @ out.grad
+                other.grad += unbroadcast(mT(self.data) @ out.grad, other.shape)
         out._backward = backward
         return out
 
@@ -235,6 +239,12 @@ def as_tensor(x: Any, dtype: np.dtype | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     return Tensor(np.asarray(x, dtype if isinstance(x, (int, float)) else None))
+
+
+def mT(a: np.ndarray) -> np.ndarray:
+    """``a`` with its last two axes swapped: each matrix of a stack transposed
+    (NumPy 2 calls it ``a.mT``)."""
+    return np.swapaxes(a, -1, -2)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
