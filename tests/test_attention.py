@@ -10,7 +10,6 @@ skip without torch, and fail under ``SCRATCHNET_REQUIRE_TORCH=1``.
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -30,15 +29,6 @@ from scratchnet.layers import Linear
 from scratchnet.model import Sequential
 
 N, T, D, HEADS, HIDDEN = 3, 5, 8, 2, 12
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    if os.environ.get("SCRATCHNET_REQUIRE_TORCH") == "1":
-        import torch  # CI: a missing oracle is a failure
-        return torch
-    return pytest.importorskip("torch", reason="the oracle needs torch: "
-                               "pip install -e '.[bench]'")
 
 
 def float64(layer: Any) -> Any:

@@ -8,7 +8,6 @@ instead of skipping, as in ``test_torch_oracle.py``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,16 +21,6 @@ from scratchnet.model import mlp
 from scratchnet.optim import Adam
 from scratchnet.presets import DEFAULTS
 from scratchnet.train import train_step as hand_train_step
-
-
-@pytest.fixture(scope="module")
-def torch() -> Any:
-    if os.environ.get("SCRATCHNET_REQUIRE_TORCH") == "1":
-        import torch  # CI: a missing oracle is a failure
-        return torch
-    return pytest.importorskip("torch", reason="the oracle needs torch: "
-                               "pip install -e '.[bench]'")
-
 
 LABELS = np.array([2, 0, 3, 3, 1])
 
