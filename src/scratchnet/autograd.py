@@ -66,19 +66,8 @@ class Tensor:
         if self.data.size != 1:
             raise ValueError(f"backward() starts from a scalar loss, got shape "
                              f"{self.shape}; reduce it first, e.g. with .sum()")
-        order: list[Tensor] = []
-        seen: set[int] = set()
-
-        def visit(t: Tensor) -> None:
-            if id(t) not in seen:
-                seen.add(id(t))
-                for p in t.parents:
-                    visit(p)
-                order.append(t)     # after everything it was made from
-
-        visit(self)
         self.grad = np.ones_like(self.data)    # dL/dL = 1
-        for t in reversed(order):
+        for t in reversed(topological_order(self)):
             t._backward()
 
     # -- arithmetic, broadcasting like NumPy ---------------------------------
@@ -228,6 +217,26 @@ class Tensor:
                 self.grad += out.grad - softmax * out.grad.sum(axis=-1, keepdims=True)
         out._backward = backward
         return out
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """``root`` and every tensor it was computed from, each after its parents.
+
+    A depth-first search: a tensor is appended once all the tensors it was
+    made from are, and each tensor only once, however often it was used.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+
+    def visit(t: Tensor) -> None:
+        if id(t) not in seen:
+            seen.add(id(t))
+            for p in t.parents:
+                visit(p)
+            order.append(t)     # after everything it was made from
+
+    visit(root)
+    return order
 
 
 def as_tensor(x: Any, dtype: np.dtype | None = None) -> Tensor:
