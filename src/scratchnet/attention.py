@@ -24,6 +24,7 @@ import numpy as np
 from scratchnet import functional as F
 from scratchnet.errors import check_whole
 from scratchnet.layers import Layer, Linear, _check_float
+from scratchnet.model import Sequential
 from scratchnet.parameter import Parameter
 
 
@@ -332,3 +333,19 @@ class MeanPool(Layer):
 ATTENTION_LAYERS = (LayerNorm, GELU, MultiHeadSelfAttention, PatchEmbedding,
                     TransformerBlock, MeanPool)
 """This module's layers; subclassing ``Layer`` registers them by name."""
+
+
+def vit(patch: int = 7, dim: int = 64, depth: int = 2, heads: int = 4,
+        hidden: int = 128, n_out: int = 10, seed: int = 0) -> Sequential:
+    """A small vision transformer for ``(N, 784)`` digits.
+
+    ``PatchEmbedding`` (``(28 / patch)^2`` tokens of ``dim`` numbers),
+    ``depth`` ``TransformerBlock`` layers, a final ``LayerNorm``, the mean of
+    the tokens and a ``Linear`` to the ``n_out`` logits. One Generator
+    seeded by ``seed`` draws all the weights.
+    """
+    rng = np.random.default_rng(seed)
+    return Sequential(
+        PatchEmbedding(patch, dim, rng=rng),
+        *(TransformerBlock(dim, heads, hidden, rng=rng) for _ in range(depth)),
+        LayerNorm(dim), MeanPool(), Linear(dim, n_out, init="glorot", rng=rng))
