@@ -17,11 +17,9 @@ from typing import Any
 import numpy as np
 
 from scratchnet.attention import vit
-from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optim import Adam
-from scratchnet.train import train_step
 
-from .common import BATCH, torch_trainer
+from .common import BATCH, scratchnet_trainer, torch_trainer
 
 ARCH = {"patch": 7, "dim": 64, "depth": 2, "heads": 4, "hidden": 128}
 LR = 1e-3
@@ -35,16 +33,7 @@ def scratchnet_steps(x: np.ndarray, y: np.ndarray, order: np.ndarray,
                      steps: int) -> Callable[[], object]:
     model = vit(**ARCH)
     optimizer = Adam(model.parameters(), lr=LR)
-    loss = SoftmaxCrossEntropy()
-    batches = _batches(order, steps)
-
-    def run() -> None:
-        model.train()
-        for idx in batches:
-            train_step(model, loss, optimizer, x.take(idx, axis=0), y.take(idx))
-
-    run.model = model  # type: ignore[attr-defined]
-    return run
+    return scratchnet_trainer(model, optimizer, x, y, _batches(order, steps))
 
 
 def torch_model() -> Any:
