@@ -20,8 +20,8 @@ from scratchnet import metrics
 from scratchnet.presets import DEFAULTS
 from scratchnet.train import fit
 
-from . import accuracy, cnn, mlp, system
-from .common import cycle, interleaved, machine, mlp_matmul_flops, mnist
+from . import accuracy, cnn, mlp, system, vit
+from .common import BATCH, cycle, interleaved, machine, mlp_matmul_flops, mnist
 
 TARGETS = {  # key: (comparison, bound) — what the project promises
     "ratio_vs_torch": ("<=", 0.90),
@@ -187,6 +187,22 @@ def run(quick: bool, threads: int, output: Path | None = None
         images / seconds.best("torch") if has_torch else None)
     results["cnn_ratio_vs_torch"] = (seconds.ratio("scratchnet", "torch")
                                      if has_torch else None)
+
+    print("vit: scratchnet, PyTorch ...", file=sys.stderr)
+    steps = 10 if quick else 20
+    contenders = {"scratchnet": vit.scratchnet_steps(d.x_train, d.y_train,
+                                                     order, steps)}
+    torch_fn = vit.torch_steps(d.x_train, d.y_train, order, steps, threads)
+    if torch_fn is not None:
+        contenders["torch"] = torch_fn
+    else:
+        notes["vit_ratio_vs_torch"] = "  (PyTorch not installed: row skipped)"
+    for fn in contenders.values():
+        fn()  # warm up
+    seconds = interleaved(contenders, 2 * turns)
+    results["vit_images_per_second"] = steps * BATCH / seconds.best("scratchnet")
+    results["vit_ratio_vs_torch"] = (seconds.ratio("scratchnet", "torch")
+                                     if torch_fn is not None else None)
 
     if not quick:
         save(results, output)

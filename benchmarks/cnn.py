@@ -14,11 +14,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.presets import BEST_CNN
-from scratchnet.train import train_step
 
-from .common import torch_trainer
+from .common import scratchnet_trainer, torch_trainer
 
 RECIPE = replace(BEST_CNN, augment_shift=0)
 
@@ -32,16 +30,7 @@ def scratchnet_steps(x: np.ndarray, y: np.ndarray, order: np.ndarray,
                      steps: int) -> Callable[[], object]:
     model = RECIPE.build_model()
     optimizer = RECIPE.build_optimizer(model.parameters())
-    loss = SoftmaxCrossEntropy()
-    batches = _batches(order, steps)
-
-    def run() -> None:
-        model.train()
-        for idx in batches:
-            train_step(model, loss, optimizer, x.take(idx, axis=0), y.take(idx))
-
-    run.model = model  # type: ignore[attr-defined]
-    return run
+    return scratchnet_trainer(model, optimizer, x, y, _batches(order, steps))
 
 
 def torch_steps(x: np.ndarray, y: np.ndarray, order: np.ndarray, steps: int,

@@ -126,6 +126,24 @@ def mlp_matmul_flops(n_samples: int, sizes: tuple[int, ...] = MLP_SIZES) -> floa
     return 2 * forward + input_grads
 
 
+def scratchnet_trainer(model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray,
+                       batches: list[np.ndarray]) -> Callable[[], None]:
+    """A function that trains a scratchnet ``model`` once over ``batches``,
+    with ``train.train_step``; the model is the function's ``model`` attribute."""
+    from scratchnet.losses import SoftmaxCrossEntropy
+    from scratchnet.train import train_step
+
+    loss = SoftmaxCrossEntropy()
+
+    def run() -> None:
+        model.train()
+        for idx in batches:
+            train_step(model, loss, optimizer, x.take(idx, axis=0), y.take(idx))
+
+    run.model = model  # type: ignore[attr-defined]
+    return run
+
+
 def torch_trainer(model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray,
                   batches: list[np.ndarray], weights: list[np.ndarray]
                   ) -> Callable[[], None]:

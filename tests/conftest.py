@@ -9,6 +9,7 @@ cache is fetched by the tests themselves, and any failure to get it fails.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,17 @@ def pytest_collection_modifyitems(config: pytest.Config,
                f"(or set {REQUIRE_MNIST}=1 to fetch it during the tests)")
     for item in marked:
         item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def torch() -> Any:
+    """PyTorch, the oracle of the autograd and attention tests.
+
+    Without it those tests skip; under ``SCRATCHNET_REQUIRE_TORCH=1`` (as
+    ``.ci/run`` sets) a missing torch fails them instead.
+    """
+    if os.environ.get("SCRATCHNET_REQUIRE_TORCH") == "1":
+        import torch  # CI: a missing oracle is a failure
+        return torch
+    return pytest.importorskip("torch", reason="the oracle needs torch: "
+                               "pip install -e '.[bench]'")

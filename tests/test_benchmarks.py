@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import cnn, mlp
+from benchmarks import cnn, mlp, vit
 from benchmarks.__main__ import TARGETS
 from benchmarks.common import Turns, interleaved, mlp_matmul_flops
 
@@ -99,18 +99,36 @@ def test_pytorch_mlp_trains_the_same_network_as_scratchnet():
                                    rtol=1e-3, atol=1e-5)
 
 
-def test_pytorch_cnn_is_the_same_network_as_scratchnets():
-    torch = pytest.importorskip("torch")
-    ours = cnn.scratchnet_steps(X, Y, ORDER, steps=1)
-    theirs = cnn.torch_steps(X, Y, ORDER, steps=1, threads=1)
+def assert_same_logits(ours, theirs, torch, rtol: float, atol: float) -> None:
+    """scratchnet's and PyTorch's model give the same logits on 16 images."""
     batch = X[:16]
     ours.model.eval()
     with torch.no_grad():
         expected = theirs.model.eval()(torch.from_numpy(batch)).numpy()
     np.testing.assert_allclose(ours.model.logits(batch), expected,
-                               rtol=1e-4, atol=1e-4)
+                               rtol=rtol, atol=atol)
+
+
+def test_pytorch_cnn_is_the_same_network_as_scratchnets():
+    torch = pytest.importorskip("torch")
+    ours = cnn.scratchnet_steps(X, Y, ORDER, steps=1)
+    theirs = cnn.torch_steps(X, Y, ORDER, steps=1, threads=1)
+    assert_same_logits(ours, theirs, torch, rtol=1e-4, atol=1e-4)
     n_ours = sum(p.size for p in ours.model.parameters())
     assert n_ours == sum(p.numel() for p in theirs.model.parameters())
+
+
+def test_pytorch_vit_is_the_same_network_as_scratchnets():
+    """Same weights, same logits, and one training step later still the same."""
+    torch = pytest.importorskip("torch")
+    ours = vit.scratchnet_steps(X, Y, ORDER, steps=1)
+    theirs = vit.torch_steps(X, Y, ORDER, steps=1, threads=1)
+    assert_same_logits(ours, theirs, torch, rtol=1e-4, atol=1e-5)
+    assert sum(p.size for p in ours.model.parameters()) == \
+        sum(p.numel() for p in theirs.model.parameters())
+    ours()
+    theirs()
+    assert_same_logits(ours, theirs, torch, rtol=1e-3, atol=1e-4)
 
 
 def test_mlp_flops_count_forward_weight_and_input_gradients():
