@@ -186,7 +186,7 @@ def test_training_with_the_engine_gives_the_same_weights_as_the_layers() -> None
     loss = SoftmaxCrossEntropy()
     for start in range(0, len(x), 100):
         xb, yb = x[start:start + 100], y[start:start + 100]
-        a = hand_train_step(models[0], loss, opts[0], xb, yb)
+        a, _ = hand_train_step(models[0], loss, opts[0], xb, yb)
         b = train_step(models[1], opts[1], xb, yb)
         assert a == pytest.approx(b, rel=1e-6)   # float64 vs float32 mean
     for p, q in zip(models[0].parameters(), models[1].parameters()):

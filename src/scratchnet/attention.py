@@ -23,7 +23,7 @@ import numpy as np
 
 from scratchnet import functional as F
 from scratchnet.errors import check_whole
-from scratchnet.layers import Layer, Linear, _check_float
+from scratchnet.layers import Layer, Linear, _check_float, register
 from scratchnet.model import Sequential
 from scratchnet.parameter import Parameter
 
@@ -33,13 +33,8 @@ def _rows(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, a.shape[-1])
 
 
-def _input_grad(layer: Linear, grad_out: np.ndarray) -> np.ndarray:
-    """``layer.backward(grad_out)``, which returns the input's gradient."""
-    grad_in = layer.backward(grad_out)
-    assert grad_in is not None
-    return grad_in
 
-
+@register
 class LayerNorm(Layer):
     """Normalise each token to mean 0 and variance 1, then scale and shift.
 
@@ -65,8 +60,8 @@ class LayerNorm(Layer):
         return self._xhat * self.gamma.value + self.beta.value
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        xhat, inv = self._xhat, self._inv
-        self._check_grad(grad_out, None if xhat is None else xhat.shape)
+        xhat, inv = self._saved(self._xhat), self._saved(self._inv)
+        self._check_grad(grad_out, xhat.shape)
         self.gamma.grad += _rows(grad_out * xhat).sum(axis=0)
         self.beta.grad += _rows(grad_out).sum(axis=0)
         g = grad_out * self.gamma.value                  # dL/dxhat
@@ -85,6 +80,7 @@ class LayerNorm(Layer):
         return {"gamma": (config["dim"],), "beta": (config["dim"],)}
 
 
+@register
 class GELU(Layer):
     """``x * Phi(x)``, smooth where ReLU has a kink; the tanh approximation
     ``0.5 x (1 + tanh(c (x + 0.044715 x^3)))`` with ``c = sqrt(2 / pi)``."""
@@ -102,14 +98,14 @@ class GELU(Layer):
         return 0.5 * x * (1 + self._t)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        x, t = self._x, self._t
-        self._check_grad(grad_out, None if x is None else x.shape)
-        assert x is not None and t is not None
+        x, t = self._saved(self._x), self._saved(self._t)
+        self._check_grad(grad_out, x.shape)
         slope = (0.5 * (1 + t)
                  + 0.5 * x * (1 - t * t) * self.C * (1 + 3 * 0.044715 * x * x))
         return grad_out * slope
 
 
+@register
 class MultiHeadSelfAttention(Layer):
     """Every token looks at every token: ``softmax(Q K^T / sqrt(d)) V`` per head.
 
@@ -159,11 +155,10 @@ class MultiHeadSelfAttention(Layer):
         return out.reshape(x.shape)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        self._check_grad(grad_out, self._shape)
-        assert self.attention is not None and self._qkv is not None
-        a, (q, k, v) = self.attention, self._qkv
+        self._check_grad(grad_out, self._saved(self._shape))
+        a, (q, k, v) = self._saved(self.attention), self._saved(self._qkv)
         n = len(grad_out)
-        g = self._split(_input_grad(self.o, _rows(grad_out)), n)   # dL/d(A V)
+        g = self._split(self.o.backward(_rows(grad_out)), n)   # dL/d(A V)
         grad_a = g @ v.transpose(0, 1, 3, 2)
         grad_v = a.transpose(0, 1, 3, 2) @ g
         # softmax, row by row: A * (dL/dA - sum(dL/dA * A))
@@ -171,9 +166,9 @@ class MultiHeadSelfAttention(Layer):
         grad_s /= math.sqrt(q.shape[-1])
         grad_q = grad_s @ k
         grad_k = grad_s.transpose(0, 1, 3, 2) @ q
-        grad_x = (_input_grad(self.q, self._merge(grad_q))
-                  + _input_grad(self.k, self._merge(grad_k))
-                  + _input_grad(self.v, self._merge(grad_v)))
+        grad_x = (self.q.backward(self._merge(grad_q))
+                  + self.k.backward(self._merge(grad_k))
+                  + self.v.backward(self._merge(grad_v)))
         return grad_x.reshape(grad_out.shape)
 
     def parameters(self) -> list[Parameter]:
@@ -189,6 +184,7 @@ class MultiHeadSelfAttention(Layer):
                 for p, shape in (("W", (d, d)), ("b", (d,)))}
 
 
+@register
 class PatchEmbedding(Layer):
     """``(N, 784)`` digits -> ``(N, T, D)`` tokens: patches, projected, plus position.
 
@@ -229,12 +225,10 @@ class PatchEmbedding(Layer):
         return tokens.reshape(n, -1, self.dim) + self.E.value
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        n = self._n
-        self._check_grad(grad_out, None if n is None else
-                         (n, self.side ** 2, self.dim))
-        assert n is not None
+        n = self._saved(self._n)
+        self._check_grad(grad_out, (n, self.side ** 2, self.dim))
         self.E.grad += grad_out.sum(axis=0)          # E is added to every image
-        grad_patches = _input_grad(self.proj, _rows(grad_out))
+        grad_patches = self.proj.backward(_rows(grad_out))
         s, p = self.side, self.patch                 # undo patches()
         return (grad_patches.reshape(n, s, s, p, p).transpose(0, 1, 3, 2, 4)
                 .reshape(n, -1))
@@ -253,6 +247,7 @@ class PatchEmbedding(Layer):
         return {"W": (p * p, d), "b": (d,), "E": (tokens, d)}
 
 
+@register
 class TransformerBlock(Layer):
     """``h = x + Attention(LayerNorm(x))``, then ``y = h + MLP(LayerNorm(h))``.
 
@@ -282,8 +277,8 @@ class TransformerBlock(Layer):
         return h + self.fc2.forward(self.gelu.forward(z)).reshape(h.shape)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        g = _input_grad(self.fc2, _rows(grad_out))
-        g = _input_grad(self.fc1, self.gelu.backward(g)).reshape(grad_out.shape)
+        g = self.fc2.backward(_rows(grad_out))
+        g = self.fc1.backward(self.gelu.backward(g)).reshape(grad_out.shape)
         grad_h = grad_out + self.norm2.backward(g)           # both paths to h
         g = self.norm1.backward(self.attn.backward(grad_h))
         return grad_h + g                                    # both paths to x
@@ -308,6 +303,7 @@ class TransformerBlock(Layer):
                 "fc2.W": (hidden, d), "fc2.b": (d,)}
 
 
+@register
 class MeanPool(Layer):
     """``(N, T, D)`` -> ``(N, D)``: the mean of the tokens, one row per image."""
 
@@ -324,15 +320,14 @@ class MeanPool(Layer):
         return x.mean(axis=1)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        shape = self._shape
-        self._check_grad(grad_out, None if shape is None else (shape[0], shape[2]))
-        assert shape is not None
+        shape = self._saved(self._shape)
+        self._check_grad(grad_out, (shape[0], shape[2]))
         return np.broadcast_to(grad_out[:, None, :] / shape[1], shape).copy()
 
 
 ATTENTION_LAYERS = (LayerNorm, GELU, MultiHeadSelfAttention, PatchEmbedding,
                     TransformerBlock, MeanPool)
-"""This module's layers; subclassing ``Layer`` registers them by name."""
+"""This module's layers, each ``@register``-ed so that ``load`` rebuilds them."""
 
 
 def vit(patch: int = 7, dim: int = 64, depth: int = 2, heads: int = 4,
