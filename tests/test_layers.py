@@ -229,7 +229,9 @@ def test_an_unknown_layer_type_lists_the_known_ones():
 def test_the_registry_holds_exactly_the_built_in_layers():
     assert set(LAYER_TYPES) == {"Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
                                 "Dropout", "Conv2D", "MaxPool2D", "Reshape",
-                                "Flatten"}
+                                "Flatten", "LayerNorm", "GELU",
+                                "MultiHeadSelfAttention", "PatchEmbedding",
+                                "TransformerBlock", "MeanPool"}
 
 
 def test_a_reader_s_class_of_a_built_in_name_changes_nothing_load_builds(tmp_path):

@@ -25,6 +25,15 @@ eight files (``fit``, ``train_epoch`` and the checks around them aside):
    its gradient.
 """
 
+from scratchnet.attention import (
+    GELU,
+    LayerNorm,
+    MeanPool,
+    MultiHeadSelfAttention,
+    PatchEmbedding,
+    TransformerBlock,
+    vit,
+)
 from scratchnet.augment import Augment
 from scratchnet.conv import Conv2D, Flatten, MaxPool2D, Reshape
 from scratchnet.data import (
@@ -82,6 +91,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BEST_CNN",
     "DEFAULTS",
+    "GELU",
     "MSE",
     "OPTIMIZERS",
     "PRESETS",
@@ -98,12 +108,16 @@ __all__ = [
     "GradcheckResult",
     "History",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "MaxPool2D",
+    "MeanPool",
     "ModelFileError",
+    "MultiHeadSelfAttention",
     "Optimizer",
     "Parameter",
+    "PatchEmbedding",
     "ReLU",
     "Reshape",
     "Sequential",
@@ -112,6 +126,7 @@ __all__ = [
     "Tanh",
     "TrainConfig",
     "TrainingDiverged",
+    "TransformerBlock",
     "accuracy",
     "check_derivative",
     "check_layer",
@@ -133,5 +148,6 @@ __all__ = [
     "train_epoch",
     "train_step",
     "train_val_split",
+    "vit",
     "warmup",
 ]
