@@ -2,16 +2,24 @@
 
 Each chapter page offers its executed notebook (``_sources/<page>.ipynb``),
 with every output the book shows. A reader who opens it in a fresh Jupyter
-has no ``scratchnet``, so this extension puts one cell first that installs it
-when it is missing.
+has no ``scratchnet``, so this extension puts one cell first that makes sure
+the right one is there, and stops with a short message when it cannot.
+
+Which one: the name ``scratchnet`` on the package index belongs to an
+unrelated project, so this package is distributed as ``scratchnet-book``
+(import name ``scratchnet``). The cell accepts an installed ``scratchnet``
+only if that distribution provides it, in a compatible version (same
+major.minor as this edition, not older); another distribution's is named,
+with how to remove it.
 
 Where from: the site itself. The build makes a wheel of this repository and
-ships it as ``_static/<wheel>``; the cell installs it from the site's address,
-the ``Documentation`` URL in ``pyproject.toml``'s ``[project.urls]`` (the one
-place that names it, read from the wheel's own metadata). So the reader gets
-exactly the code that produced the outputs in the notebook, from the one
-address that is certainly published when someone has downloaded a page of
-it, with no package index or repository involved.
+ships it as ``_static/<wheel>``; the cell fetches it from the site's address,
+the ``Documentation`` URL in ``pyproject.toml``'s ``[project.urls]`` (read
+from the wheel's own metadata), checks it against the SHA-256 that the
+notebook carries, and pip installs that file. So the reader gets exactly the
+code that produced the outputs in the notebook. When the site cannot be
+reached (or serves another file), the cell stops at once and names the two
+ways that work: a clone of the repository, or the wheel downloaded by hand.
 
 Sphinx-book-theme offers the ``.ipynb`` download only next to launch buttons;
 the book has none (nothing could launch it), so the page context gets the
@@ -32,10 +40,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import email.parser
+import hashlib
 import os
 import pprint
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
@@ -55,20 +66,93 @@ from scratchnet.notebook import BOOK_BUILD_ENV
 logger = logging.getLogger(__name__)
 
 STATIC = "_static"
-INSTALL_CELL = '''\
-# scratchnet, the package this chapter calls, is installed here if it is
-# missing: the copy published with the book, which produced the outputs below.
-import importlib.util
+DISTRIBUTION = "scratchnet-book"
+"""The name on the package index. ``scratchnet`` there is an unrelated
+project, so the notebook checks the distribution, not only the import name."""
+
+INSTALL_CELL = string.Template('''\
+# This chapter calls scratchnet, the book's package (import name scratchnet,
+# distribution $dist). This cell checks that the one importable here is the
+# book's, in a compatible version; if there is none, it installs the very
+# wheel this edition was built with, from the book's site, after checking
+# its SHA-256. Otherwise it stops, and says what works.
+import hashlib
+import importlib
+import importlib.metadata
 import subprocess
 import sys
+import tempfile
+import urllib.request
+from pathlib import Path
 
-if importlib.util.find_spec("scratchnet") is None:
-    wheel = "{url}"
-    print("installing scratchnet from", wheel)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", wheel],
-                   check=True)
+EDITION = "$version"
+WHEEL = "$url"
+SHA256 = "$sha256"
+HELP = (
+    "Two ways that work: (1) from a clone of the book's repository ($repo),"
+    " run `make lab` and open the chapter there; (2) download $wheel"
+    " from the book's site ($site, the \\"This build\\" page offers it),"
+    " then run `%pip install ./$wheel` here.")
+
+
+class Stop(Exception):
+    """Stops the notebook with a short message, not a traceback."""
+
+    def _render_traceback_(self):
+        return [str(self)]
+
+
+def book_version():
+    """The version of the book's scratchnet installed here, or None."""
+    owners = importlib.metadata.packages_distributions().get("scratchnet", [])
+    others = [d for d in owners if d.lower().replace("_", "-") != "$dist"]
+    if others:
+        raise Stop(f"The scratchnet installed here is another project (the "
+                   f"distribution {others[0]!r}); remove it first with "
+                   f"`%pip uninstall -y {others[0]}`. " + HELP)
+    if not owners:
+        return None
+    return importlib.metadata.version("$dist")
+
+
+def compatible(found):
+    """Same major.minor as this edition, and not older."""
+    have = tuple(int(p) for p in found.split(".")[:3] if p.isdigit())
+    want = tuple(int(p) for p in EDITION.split("."))
+    return have[:2] == want[:2] and have >= want
+
+
+def install_edition():
+    """Fetch this edition's wheel, check its SHA-256, pip install it."""
+    folder = Path(tempfile.mkdtemp())
+    wheel = folder / WHEEL.rsplit("/", 1)[1]
+    print("installing scratchnet", EDITION, "from", WHEEL)
+    try:
+        with urllib.request.urlopen(WHEEL, timeout=15) as answer:
+            wheel.write_bytes(answer.read())
+    except OSError as error:
+        raise Stop(f"Could not fetch {WHEEL} ({error}). " + HELP) from None
+    if hashlib.sha256(wheel.read_bytes()).hexdigest() != SHA256:
+        raise Stop(f"{WHEEL} is not the wheel this notebook was built with "
+                   f"(its SHA-256 differs). " + HELP)
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                           str(wheel)], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise Stop(f"pip could not install {wheel.name}: {last}. " + HELP)
     importlib.invalidate_caches()
-'''
+
+
+found = book_version()
+if found is None:
+    install_edition()
+    found = book_version()
+if found is None or not compatible(found):
+    raise Stop(f"This notebook needs scratchnet {EDITION} (the book's edition); "
+               f"this Python has {found or 'none'}. " + HELP)
+''')
+"""The first cell of every downloaded notebook (``string.Template``: the
+``$$`` fields are filled in at build time)."""
 
 
 def build_wheel(project: Path, target: Path) -> Path:
@@ -97,19 +181,51 @@ def build_wheel(project: Path, target: Path) -> Path:
         return Path(shutil.copy2(built, target / built.name))
 
 
-def documentation_url(wheel: Path) -> str:
-    """The ``Documentation`` project URL recorded in ``wheel``'s metadata."""
+@dataclasses.dataclass(frozen=True)
+class Edition:
+    """The wheel this edition of the book was built with, and where it lives."""
+
+    wheel: str          # the file name
+    version: str
+    sha256: str
+    site: str           # the book's address (``Documentation`` in pyproject)
+    repository: str     # ``Homepage`` in pyproject
+
+    @property
+    def url(self) -> str:
+        return f"{self.site}{STATIC}/{self.wheel}"
+
+
+def edition(wheel: Path) -> Edition:
+    """What the downloaded notebooks need to know of ``wheel``: its version,
+    digest and the project URLs recorded in its metadata."""
     with zipfile.ZipFile(wheel) as archive:
         (name,) = [n for n in archive.namelist()
                    if n.endswith(".dist-info/METADATA")]
         metadata = email.parser.Parser().parsestr(archive.read(name).decode())
     urls = dict(entry.split(", ", 1)
                 for entry in metadata.get_all("Project-URL") or [])
-    if "Documentation" not in urls:
-        raise ExtensionError(
-            "pyproject.toml has no Documentation URL in [project.urls]: the "
-            "downloaded notebooks install scratchnet from the site there")
-    return urls["Documentation"].rstrip("/") + "/"
+    for needed in ("Documentation", "Homepage"):
+        if needed not in urls:
+            raise ExtensionError(
+                f"pyproject.toml has no {needed} URL in [project.urls]: the "
+                "downloaded notebooks name the site and the repository")
+    return Edition(wheel=wheel.name, version=metadata["Version"],
+                   sha256=hashlib.sha256(wheel.read_bytes()).hexdigest(),
+                   site=urls["Documentation"].rstrip("/") + "/",
+                   repository=urls["Homepage"])
+
+
+def documentation_url(wheel: Path) -> str:
+    """The ``Documentation`` project URL recorded in ``wheel``'s metadata."""
+    return edition(wheel).site
+
+
+def install_cell(book: Edition) -> str:
+    """The first cell of a downloaded notebook, for this edition."""
+    return INSTALL_CELL.substitute(
+        dist=DISTRIBUTION, version=book.version, url=book.url, sha256=book.sha256,
+        repo=book.repository, wheel=book.wheel, site=book.site)
 
 
 FILES_CELL = """\
@@ -126,13 +242,13 @@ for name, text in {files}.items():
 """
 
 
-def with_install_cell(notebook: nbformat.NotebookNode, url: str,
+def with_install_cell(notebook: nbformat.NotebookNode, book: Edition,
                       files: dict[str, str] | None = None) -> nbformat.NotebookNode:
-    """A copy of ``notebook`` whose first cell installs scratchnet from ``url``,
+    """A copy of ``notebook`` whose first cell installs scratchnet (``book``),
     followed, if ``files`` (name relative to the chapter: text) is given, by a
     cell that writes them."""
     notebook = nbformat.from_dict(notebook)
-    cells = [INSTALL_CELL.format(url=url)]
+    cells = [install_cell(book)]
     if files:
         cells.append(FILES_CELL.format(files=pprint.pformat(files, width=88)))
     for position, source in enumerate(cells):
@@ -158,9 +274,8 @@ def _on_builder_inited(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
     wheel = build_wheel(Path(app.srcdir), Path(app.outdir) / STATIC)
-    app.scratchnet_wheel_url = (documentation_url(wheel)
-                                + f"{STATIC}/{wheel.name}")
-    logger.info(f"notebook downloads install {app.scratchnet_wheel_url}")
+    app.scratchnet_edition = edition(wheel)
+    logger.info(f"notebook downloads install {app.scratchnet_edition.url}")
 
 
 def executed_notebook(source: Path, cache_path: str) -> nbformat.NotebookNode:
@@ -206,7 +321,7 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str,
     files = files_beside(source, app.config.notebook_download_files.get(pagename, []))
     notebook = with_install_cell(
         executed_notebook(source, app.env.mystnb_config.execution_cache_path),
-        app.scratchnet_wheel_url, files)
+        app.scratchnet_edition, files)
     nbformat.validate(notebook)
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
