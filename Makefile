@@ -34,6 +34,8 @@ PIP        := $(PY) -m pip install --quiet
 ifeq ($(LOCKED),yes)
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "the lock files \
+	  are for Python 3.11 or newer: make PYTHON=python3.11, or LOCKED=no")'
 	@rm -f $(VENV)/.installed-*
 	$(PIP) --upgrade pip
 	$(PIP) --require-hashes -r $(LOCK)
@@ -95,7 +97,7 @@ test: $(STAMP) browser
 	-$(VENV)/bin/scratchnet data fetch
 	$(PY) -m pytest
 
-LINT_PATHS := src tests benchmarks book/_ext book/run_chapter.py
+LINT_PATHS := src tests benchmarks book/_ext book/run_chapter.py book/pdf.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -126,3 +126,13 @@ def test_the_right_digest_goes_on_to_pip(tmp_path: Path, server: str) -> None:
     refuses this made-up one: the message says so, and what works)."""
     message = stop_message(run_cell(install_cell(edition(server)), tmp_path))
     assert "pip could not install " + WHEEL in message
+
+
+def test_the_books_scratchnet_beside_stale_metadata_passes(tmp_path: Path) -> None:
+    """A checkout that was installed under the package's former name keeps
+    a ``scratchnet.egg-info`` beside the book's own metadata: the code is
+    the book's, so the cell goes on."""
+    installed(tmp_path, "scratchnet-book", EDITION)
+    installed(tmp_path, "scratchnet", "0.1.0")
+    assert run_cell(install_cell(edition("http://127.0.0.1:9/")),
+                    tmp_path).returncode == 0

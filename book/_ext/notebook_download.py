@@ -23,7 +23,9 @@ ways that work: a clone of the repository, or the wheel downloaded by hand.
 
 Sphinx-book-theme offers the ``.ipynb`` download only next to launch buttons;
 the book has none (nothing could launch it), so the page context gets the
-notebook here, before the theme draws its buttons.
+notebook here, before the theme draws its buttons. For the same reason no
+page loads sphinx-thebe, which Jupyter Book 1 always adds: its Binder kernel
+would be one of an unrelated example repository.
 
 A chapter may also read a file that sits beside it in ``book/`` (the
 Performance chapter reads the recorded benchmark run). ``_config.yml``
@@ -106,7 +108,7 @@ def book_version():
     """The version of the book's scratchnet installed here, or None."""
     owners = importlib.metadata.packages_distributions().get("scratchnet", [])
     others = [d for d in owners if d.lower().replace("_", "-") != "$dist"]
-    if others:
+    if others and len(others) == len(owners):
         raise Stop(f"The scratchnet installed here is another project (the "
                    f"distribution {others[0]!r}); remove it first with "
                    f"`%pip uninstall -y {others[0]}`. " + HELP)
@@ -329,10 +331,29 @@ def _on_page_context(app: Sphinx, pagename: str, templatename: str,
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def is_thebe(asset: Any) -> bool:
+    """Whether a page's script or style sheet is sphinx-thebe's (its loader,
+    its CSS, or the inline lines that name thebe's address on a CDN)."""
+    name = str(getattr(asset, "filename", "") or "")
+    body = str(getattr(asset, "attributes", {}).get("body", ""))
+    return "thebe" in name or "THEBE_JS_URL" in body
+
+
+def _without_thebe(app: Sphinx, pagename: str, templatename: str,
+                   context: dict[str, Any], doctree: Any) -> None:
+    """Jupyter Book 1 always loads sphinx-thebe, which would start a Binder
+    kernel of an example repository: nothing of this book could run there,
+    so no page loads it."""
+    for assets in ("script_files", "css_files"):
+        if assets in context:
+            context[assets] = [a for a in context[assets] if not is_thebe(a)]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     os.environ[BOOK_BUILD_ENV] = "1"
     app.add_config_value("notebook_download_files", {}, "html", [dict])
     app.connect("builder-inited", _on_builder_inited)
     # Before sphinx-book-theme's header buttons (priority 501) read the context.
     app.connect("html-page-context", _on_page_context, priority=500)
+    app.connect("html-page-context", _without_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
