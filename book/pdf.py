@@ -20,8 +20,9 @@ What the print changes, and nothing else:
 - every folded solution and hidden cell is opened;
 - an interactive element (one with ``data-ready``: the digit drawing page,
   the playground, the backprop explorable) cannot run on paper: it becomes a
-  picture of itself, taken from the built site once its script has drawn it,
-  and a link to its web page;
+  picture of itself, taken from the built site once its script has drawn it
+  (in reading order, the single page holds the same elements in the same
+  order), and a link to its web page;
 - links into the site (the PDF, the wheel) point at the published site.
 
 The PDF goes to ``_build/pdf/scratchnet-book.pdf`` and, for the download
@@ -65,9 +66,10 @@ PREPARE = """
     el.classList.remove("toggle-hidden");
   for (const el of document.querySelectorAll("button.toggle-button"))
     el.remove();
-  for (const [id, png, page] of pictures) {
-    const widget = document.getElementById(id);
-    if (!widget) continue;
+  const widgets = [...document.querySelectorAll("[data-ready]")];
+  if (widgets.length !== pictures.length) return widgets.length;
+  widgets.forEach((widget, i) => {
+    const [png, page] = pictures[i];
     const figure = document.createElement("figure");
     figure.className = "pdf-interactive";
     const img = document.createElement("img");
@@ -81,11 +83,12 @@ PREPARE = """
     caption.append(link);
     figure.append(img, caption);
     widget.replaceWith(figure);
-  }
+  });
   for (const a of document.querySelectorAll("a[href]")) {
     const href = a.getAttribute("href");
     if (!/^(#|[a-z]+:)/i.test(href)) a.href = new URL(href, site).href;
   }
+  return widgets.length;
 }
 """
 
@@ -132,24 +135,26 @@ def site_url() -> str:
     return match.group(1).rstrip("/") + "/"
 
 
-def pictures_of_widgets(browser, base: str) -> list[tuple[str, str, str]]:
-    """``(element id, PNG as base64, page)`` of every interactive element of
-    the built site, once its script has drawn it."""
+def pictures_of_widgets(browser, base: str) -> list[tuple[str, str]]:
+    """``(PNG as base64, page)`` of every interactive element (``data-ready``)
+    of the built site in reading order, once its script has drawn it."""
     shots = []
     for page_name in toc_files():
         html = (SITE / f"{page_name}.html").read_text(encoding="utf-8")
-        ids = re.findall(r'<div id="([\w-]+)"[^>]*\bdata-ready=', html)
-        if not ids:
+        if "data-ready=" not in html:
             continue
         context = browser.new_context(viewport={"width": 1000, "height": 900})
         page = context.new_page()
         page.goto(f"{base}html/{page_name}.html", wait_until="load")
-        for element_id in ids:
-            page.wait_for_function(
-                f"document.getElementById({element_id!r}).dataset.ready !== 'false'",
-                timeout=WIDGET_TIMEOUT_MS)
-            png = page.locator(f"#{element_id}").screenshot(animations="disabled")
-            shots.append((element_id, base64.b64encode(png).decode(), page_name))
+        widgets = page.locator("[data-ready]")
+        for i in range(widgets.count()):
+            widget = widgets.nth(i)
+            widget.scroll_into_view_if_needed()
+            page.wait_for_function("el => el.dataset.ready !== 'false'",
+                                   arg=widget.element_handle(),
+                                   timeout=WIDGET_TIMEOUT_MS)
+            png = widget.screenshot(animations="disabled")
+            shots.append((base64.b64encode(png).decode(), page_name))
         context.close()
     return shots
 
@@ -167,7 +172,10 @@ def print_book(target: Path) -> None:
         page.goto(f"{base}singlehtml/index.html", wait_until="load")
         page.evaluate("async () => { if (window.MathJax && MathJax.startup) "
                       "await MathJax.startup.promise; }")
-        page.evaluate(PREPARE, [pictures, site_url()])
+        found = page.evaluate(PREPARE, [pictures, site_url()])
+        if found != len(pictures):
+            raise SystemExit(f"make pdf: the single page has {found} interactive "
+                             f"elements, the site {len(pictures)}")
         page.add_style_tag(content=PRINT_CSS)
         page.emulate_media(media="print")
         page.wait_for_load_state("load")
