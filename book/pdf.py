@@ -47,7 +47,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
-SINGLE = BUILD / "singlehtml" / "index.html"
 SITE = BUILD / "html"
 OUT = BUILD / "pdf"
 sys.path.insert(0, str(ROOT / "tests" / "site"))
@@ -55,6 +54,13 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from site_helpers import BROWSER_FLAGS, NO_BROWSER, find_browser, toc_files  # noqa: E402
 from this_build import PDF_NAME  # noqa: E402
 
+ROOT_DOC = toc_files()[0]
+SINGLE = BUILD / "singlehtml" / f"{ROOT_DOC}.html"
+"""The single page, written where the root document's page would be, but
+with every address in it relative to the build's top folder (Sphinx's
+single-page builder assumes the page sits there): it is printed from a copy
+there, ``PRINTED``."""
+PRINTED = SINGLE.parents[len(Path(ROOT_DOC).parts) - 1] / "print.html"
 SIZE_MARK = re.compile(r'(<span class="book-pdf-size">)[^<]*(</span>)')
 WIDGET_TIMEOUT_MS = 60_000
 
@@ -96,10 +102,12 @@ PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 18mm 14mm; }
 .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header, .bd-header-article,
 .bd-footer, .bd-footer-article, .prev-next-area, .header-article-items,
-.bd-search, .search-button-field { display: none !important; }
+.bd-search, .search-button-field, .skip-link, #pst-back-to-top, .headerlink
+{ display: none !important; }
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
 .bd-page-width { max-width: 100% !important; }
-figure, img, .cell_output, table, mjx-container { break-inside: avoid; }
+figure, img, table, mjx-container { break-inside: avoid; }
+pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 .pdf-interactive img { max-width: 100%; border: 1px solid #ccc; }
 section[id^="document-"] > h1, section h1 { break-before: page; }
 """
@@ -169,7 +177,8 @@ def print_book(target: Path) -> None:
         browser = p.chromium.launch(executable_path=executable, args=BROWSER_FLAGS)
         pictures = pictures_of_widgets(browser, base)
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
-        page.goto(f"{base}singlehtml/index.html", wait_until="load")
+        shutil.copy2(SINGLE, PRINTED)
+        page.goto(f"{base}singlehtml/{PRINTED.name}", wait_until="load")
         page.evaluate("async () => { if (window.MathJax && MathJax.startup) "
                       "await MathJax.startup.promise; }")
         found = page.evaluate(PREPARE, [pictures, site_url()])

@@ -103,6 +103,8 @@ def _item(label: str, value: str, cls: str) -> nodes.list_item:
 
 
 def add_footer(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.name == "singlehtml":
+        return      # one tree for the whole book: the This build page says it
     record = execution(app, docname)
     if record is None or not _has_code(doctree):
         return

@@ -273,7 +273,12 @@ def files_beside(source: Path, names: list[str]) -> dict[str, str]:
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    if app.builder.format != "html":
+    if app.builder.name != "html":
+        # The single page that `make pdf` prints has no download buttons; it
+        # names the wheel the site ships, when the site is built.
+        shipped = sorted((Path(app.outdir).parent / "html" / STATIC).glob(
+            DISTRIBUTION.replace("-", "_") + "-*.whl"))
+        app.scratchnet_edition = edition(shipped[-1]) if shipped else None
         return
     wheel = build_wheel(Path(app.srcdir), Path(app.outdir) / STATIC)
     app.scratchnet_edition = edition(wheel)
@@ -317,7 +322,8 @@ def readable(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def _on_page_context(app: Sphinx, pagename: str, templatename: str,
                      context: dict[str, Any], doctree: Any) -> None:
-    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+    if app.builder.name != "html" or "kernelspec" not in app.env.metadata.get(
+            pagename, {}):
         return                                    # not a notebook page
     source = Path(app.env.doc2path(pagename))
     files = files_beside(source, app.config.notebook_download_files.get(pagename, []))

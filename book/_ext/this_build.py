@@ -221,8 +221,6 @@ def fill(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def download_links(app: Sphinx, docname: str) -> nodes.bullet_list:
     """Links to the PDF and to the wheel, relative to ``docname``'s page."""
     static = posixpath.relpath("_static", posixpath.dirname(docname) or ".")
-    if app.builder.name == "singlehtml":
-        static = "_static"
     edition = getattr(app, "scratchnet_edition", None)
     items = nodes.bullet_list(classes=["book-downloads"])
     entries = [(f"{static}/{PDF_NAME}", "The whole book as one PDF",
