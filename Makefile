@@ -87,8 +87,11 @@ book: $(STAMP) data
 # (book/pdf.py says why this route); needs `make book` first, for the
 # pictures of the interactive pages. It ends up in _build/pdf and, for the
 # download link on the site, in _build/html/_static.
+# The single page is built apart (_build/print): a build environment that the
+# single-page builder saved would break the next `make book`.
 pdf: $(STAMP) data browser
-	$(VENV)/bin/jupyter-book build . --builder singlehtml $(BOOK_FLAGS)
+	$(VENV)/bin/jupyter-book build . --builder singlehtml --path-output _build/print \
+	  $(BOOK_FLAGS)
 	$(PY) book/pdf.py
 
 # The mnist tests need the real files: fetch them first. Offline, the fetch

@@ -1,7 +1,8 @@
 """``make pdf``: the whole book as one PDF, printed by Chromium.
 
 The route is Jupyter Book 1's ``pdfhtml``: the single-page HTML build
-(``jupyter-book build --builder singlehtml``, every chapter of ``_toc.yml``
+(``jupyter-book build --builder singlehtml``, into ``_build/print``, every
+chapter of ``_toc.yml``
 in order, with cross-references and figure and equation numbers resolved
 within the one page) printed by a browser. Jupyter Book's own printing step
 drives pyppeteer, which downloads a Chromium build of its own (impossible
@@ -55,7 +56,7 @@ from site_helpers import BROWSER_FLAGS, NO_BROWSER, find_browser, toc_files  # n
 from this_build import PDF_NAME  # noqa: E402
 
 ROOT_DOC = toc_files()[0]
-SINGLE = BUILD / "singlehtml" / f"{ROOT_DOC}.html"
+SINGLE = BUILD / "print" / "_build" / "singlehtml" / f"{ROOT_DOC}.html"
 """The single page, written where the root document's page would be, but
 with every address in it relative to the build's top folder (Sphinx's
 single-page builder assumes the page sits there): it is printed from a copy
@@ -63,6 +64,8 @@ there, ``PRINTED``."""
 PRINTED = SINGLE.parents[len(Path(ROOT_DOC).parts) - 1] / "print.html"
 SIZE_MARK = re.compile(r'(<span class="book-pdf-size">)[^<]*(</span>)')
 WIDGET_TIMEOUT_MS = 60_000
+PAGE_TIMEOUT_MS = 300_000
+"""The whole book is one page: loading and typesetting it takes a while."""
 
 # Run in the single page before printing (see the module's docstring).
 PREPARE = """
@@ -153,6 +156,7 @@ def pictures_of_widgets(browser, base: str) -> list[tuple[str, str]]:
             continue
         context = browser.new_context(viewport={"width": 1000, "height": 900})
         page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         page.goto(f"{base}html/{page_name}.html", wait_until="load")
         widgets = page.locator("[data-ready]")
         for i in range(widgets.count()):
@@ -177,8 +181,9 @@ def print_book(target: Path) -> None:
         browser = p.chromium.launch(executable_path=executable, args=BROWSER_FLAGS)
         pictures = pictures_of_widgets(browser, base)
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         shutil.copy2(SINGLE, PRINTED)
-        page.goto(f"{base}singlehtml/{PRINTED.name}", wait_until="load")
+        page.goto(f"{base}{PRINTED.relative_to(BUILD).as_posix()}", wait_until="load")
         page.evaluate("async () => { if (window.MathJax && MathJax.startup) "
                       "await MathJax.startup.promise; }")
         found = page.evaluate(PREPARE, [pictures, site_url()])
@@ -218,7 +223,7 @@ def state_size(pdf: Path) -> None:
 
 
 def main() -> int:
-    for needed, how in ((SINGLE, "jupyter-book build . --builder singlehtml"),
+    for needed, how in ((SINGLE, "make pdf"),
                         (SITE / "index.html", "make book")):
         if not needed.exists():
             print(f"make pdf: {needed.relative_to(ROOT)} is missing: run `{how}` "
@@ -231,7 +236,14 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / PDF_NAME
     started = time.monotonic()
-    print_book(target)
+    from playwright.sync_api import Error as BrowserError
+
+    try:
+        print_book(target)
+    except BrowserError as error:
+        print(f"make pdf: Chromium could not print the book: "
+              f"{str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
     shutil.copy2(target, SITE / "_static" / PDF_NAME)
     state_size(target)
     print(f"{target.relative_to(ROOT)}: {describe(target)}, printed in "

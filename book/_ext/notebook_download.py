@@ -58,6 +58,7 @@ from typing import Any
 
 import jupytext
 import nbformat
+from docutils import nodes
 from jupyter_cache import get_cache
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
@@ -276,7 +277,7 @@ def _on_builder_inited(app: Sphinx) -> None:
     if app.builder.name != "html":
         # The single page that `make pdf` prints has no download buttons; it
         # names the wheel the site ships, when the site is built.
-        shipped = sorted((Path(app.outdir).parent / "html" / STATIC).glob(
+        shipped = sorted((Path(app.srcdir) / "_build" / "html" / STATIC).glob(
             DISTRIBUTION.replace("-", "_") + "-*.whl"))
         app.scratchnet_edition = edition(shipped[-1]) if shipped else None
         return
@@ -355,6 +356,15 @@ def _without_thebe(app: Sphinx, pagename: str, templatename: str,
             context[assets] = [a for a in context[assets] if not is_thebe(a)]
 
 
+def _drop_thebe_config(app: Sphinx, doctree: Any, docname: str) -> None:
+    """sphinx-thebe appends its Binder settings (an example repository) and
+    a kernel name to every page with code; they go."""
+    for raw in list(doctree.findall(nodes.raw)):
+        text = raw.astext()
+        if "x-thebe-config" in text or text.startswith("<script>kernelName"):
+            raw.parent.remove(raw)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     os.environ[BOOK_BUILD_ENV] = "1"
     app.add_config_value("notebook_download_files", {}, "html", [dict])
@@ -362,4 +372,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Before sphinx-book-theme's header buttons (priority 501) read the context.
     app.connect("html-page-context", _on_page_context, priority=500)
     app.connect("html-page-context", _without_thebe)
+    # After sphinx-thebe's own handler (priority 500) added them.
+    app.connect("doctree-resolved", _drop_thebe_config, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

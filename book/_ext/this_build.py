@@ -120,7 +120,7 @@ def lock_agreement(lock: Path) -> str:
                 "exactly those versions, from their SHA-256-checked files.")
     shown = ", ".join(differ[:8]) + (", …" if len(differ) > 8 else "")
     return (f"{len(differ)} of the {len(pins)} packages pinned in {LOCK} were "
-            f"installed at other versions (the newest the ranges allow): {shown}.")
+            f"not installed at those versions: {shown}.")
 
 
 def _table(header: list[str], rows: list[list[nodes.Node | str]],
