@@ -321,21 +321,37 @@ def readable(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
                                   text=f"{record['name']}: {text}\n")
 
 
+def is_notebook(app: Sphinx, docname: str) -> bool:
+    return "kernelspec" in app.env.metadata.get(docname, {})
+
+
 def _on_page_context(app: Sphinx, pagename: str, templatename: str,
                      context: dict[str, Any], doctree: Any) -> None:
-    if app.builder.name != "html" or "kernelspec" not in app.env.metadata.get(
-            pagename, {}):
-        return                                    # not a notebook page
-    source = Path(app.env.doc2path(pagename))
-    files = files_beside(source, app.config.notebook_download_files.get(pagename, []))
+    if app.builder.name == "html" and is_notebook(app, pagename):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def write_notebook(app: Sphinx, docname: str) -> None:
+    """The download of ``docname``: its executed notebook, first cells added."""
+    source = Path(app.env.doc2path(docname))
+    files = files_beside(source, app.config.notebook_download_files.get(docname, []))
     notebook = with_install_cell(
         executed_notebook(source, app.env.mystnb_config.execution_cache_path),
         app.scratchnet_edition, files)
     nbformat.validate(notebook)
-    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, target)
-    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """Every chapter's download, also of the pages this build did not rewrite:
+    the wheel was built anew, and each notebook must carry its SHA-256."""
+    if exception is not None or app.builder.name != "html":
+        return
+    for docname in sorted(app.env.found_docs):
+        if is_notebook(app, docname):
+            write_notebook(app, docname)
 
 
 def is_thebe(asset: Any) -> bool:
@@ -372,6 +388,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Before sphinx-book-theme's header buttons (priority 501) read the context.
     app.connect("html-page-context", _on_page_context, priority=500)
     app.connect("html-page-context", _without_thebe)
+    app.connect("build-finished", _on_build_finished)
     # After sphinx-thebe's own handler (priority 500) added them.
     app.connect("doctree-resolved", _drop_thebe_config, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
