@@ -11,12 +11,9 @@ cannot be reached. The site tests run a real notebook end to end.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
+sys.path.insert(0, str(ROOT / "book"))
 from notebook_download import Edition, install_cell  # noqa: E402
+from pdf import serve  # noqa: E402
 
 EDITION = "0.1.0"
 WHEEL = f"scratchnet_book-{EDITION}-py3-none-any.whl"
@@ -59,17 +58,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     served = tmp_path / "served" / "_static"
     served.mkdir(parents=True)
     (served / WHEEL).write_bytes(WHEEL_BYTES)
-    handler = functools.partial(_Quiet, directory=str(served.parent))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    with serve(served.parent) as url:
+        yield url
 
 
 def stop_message(done: subprocess.CompletedProcess[str]) -> str:
