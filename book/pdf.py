@@ -109,7 +109,7 @@ PRINT_CSS = """
 { display: none !important; }
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
 .bd-page-width { max-width: 100% !important; }
-figure, img, table, mjx-container { break-inside: avoid; }
+figure, img, table, mjx-container, div.math { break-inside: avoid; }
 pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 .pdf-interactive img { max-width: 100%; border: 1px solid #ccc; }
 section[id^="document-"] > h1, section h1 { break-before: page; }
