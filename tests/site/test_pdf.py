@@ -30,10 +30,14 @@ from this_build import PDF_NAME
 pytestmark = pytest.mark.site
 
 
+def pdf_required() -> bool:
+    return os.environ.get("SCRATCHNET_REQUIRE_PDF") == "1"
+
+
 @pytest.fixture(scope="module")
 def pdf(site: Path) -> Path:
     path = ROOT / "_build" / "pdf" / PDF_NAME
-    required = os.environ.get("SCRATCHNET_REQUIRE_PDF") == "1"
+    required = pdf_required()
     if not path.exists():
         if required:
             pytest.fail(f"no PDF at {path}: run `make pdf`")
