@@ -2,7 +2,9 @@
 # on a fresh clone `make book` and `make test` are all a newcomer needs.
 #
 #   make book              build the executed HTML book into _build/html
+#   make pdf               the whole book as one PDF: _build/pdf/scratchnet-book.pdf
 #   make test              run the whole test suite
+#   make lock              refresh requirements.lock and requirements-bench.lock
 #   make lint              ruff on all Python, mypy on the package
 #   make chapter CH=mnist  execute one chapter, report its outputs
 #   make site-test         check the built site (links, errors, browser)
@@ -14,18 +16,66 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 BOOK_FLAGS ?= --keep-going
 
-.PHONY: lint book test chapter site-test bench bench-env browser clean env data lab lab-env lab-test
+# Every target installs the exact, hashed set in the lock files, the set CI
+# tested. LOCKED=no installs instead the newest versions pyproject.toml's
+# ranges allow (the weekly workflow does, to see rot before readers do).
+LOCKED ?= yes
+LOCK       := requirements.lock
+BENCH_LOCK := requirements-bench.lock
+STAMP      := $(VENV)/.installed-locked-$(LOCKED)
+BENCH_STAMP := $(VENV)/.installed-bench-$(LOCKED)
+PIP        := $(PY) -m pip install --quiet
 
-$(STAMP): pyproject.toml
+.PHONY: lint book pdf test chapter site-test bench bench-env browser clean env data \
+	lab lab-env lab-test lock versions
+
+ifeq ($(LOCKED),yes)
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,book,lint]"
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "the lock files \
+	  are for Python 3.11 or newer: make PYTHON=python3.11, or LOCKED=no")'
+	@rm -f $(VENV)/.installed-*
+	$(PIP) --upgrade pip
+	$(PIP) --require-hashes -r $(LOCK)
+	$(PIP) --no-deps -e .
 	@touch $(STAMP)
 
+$(BENCH_STAMP): $(STAMP) $(BENCH_LOCK)
+	$(PIP) --require-hashes -r $(BENCH_LOCK)
+	@touch $(BENCH_STAMP)
+else
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@rm -f $(VENV)/.installed-*
+	$(PIP) --upgrade pip
+	$(PIP) --upgrade --upgrade-strategy eager -e ".[test,book,lint,lab]"
+	@touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) --upgrade --upgrade-strategy eager -e ".[bench]"
+	@touch $(BENCH_STAMP)
+endif
+
 env: $(STAMP)
+
+# The versions installed, one per line (the weekly workflow prints them).
+versions: $(STAMP)
+	@$(PY) -m pip freeze --exclude-editable
+
+# Refresh the lock files: the newest versions pyproject.toml's ranges allow,
+# resolved for this Python, every file's SHA-256 recorded. Commit the result.
+# requirements-bench.lock adds PyTorch and agrees with requirements.lock.
+PIP_TOOLS ?= pip-tools==7.6.2
+COMPILE := $(VENV)/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) $(PIP_TOOLS)
+	$(COMPILE) --extra test,book,lint,lab -o $(LOCK) pyproject.toml
+	$(COMPILE) --extra bench -c $(LOCK) -o $(BENCH_LOCK) pyproject.toml
 
 data: $(STAMP)
 	$(VENV)/bin/scratchnet data fetch
@@ -33,13 +83,24 @@ data: $(STAMP)
 book: $(STAMP) data
 	$(VENV)/bin/jupyter-book build . --builder html $(BOOK_FLAGS)
 
+# The whole book as one PDF, printed by Chromium from the single-page build
+# (book/pdf.py says why this route); needs `make book` first, for the
+# pictures of the interactive pages. It ends up in _build/pdf and, for the
+# download link on the site, in _build/html/_static.
+# The single page is built apart (_build/print): a build environment that the
+# single-page builder saved would break the next `make book`.
+pdf: $(STAMP) data browser
+	$(VENV)/bin/jupyter-book build . --builder singlehtml --path-output _build/print \
+	  $(BOOK_FLAGS)
+	$(PY) book/pdf.py
+
 # The mnist tests need the real files: fetch them first. Offline, the fetch
 # says why it failed and those tests skip with a reason; the rest still run.
 test: $(STAMP) browser
 	-$(VENV)/bin/scratchnet data fetch
 	$(PY) -m pytest
 
-LINT_PATHS := src tests benchmarks book/_ext book/run_chapter.py
+LINT_PATHS := src tests benchmarks book/_ext book/run_chapter.py book/pdf.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
@@ -71,8 +132,7 @@ chapter: $(STAMP) data
 site-test: $(STAMP)
 	SCRATCHNET_REQUIRE_SITE=1 $(PY) -m pytest tests/site -m site
 
-bench-env: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bench]"
+bench-env: $(BENCH_STAMP)
 
 bench: bench-env data
 	$(PY) -m benchmarks $(BENCH_FLAGS)
@@ -81,8 +141,8 @@ bench: bench-env data
 # adds it to the user's own): a double-click opens a chapter as a notebook.
 LAB_CONFIG := $(CURDIR)/book/_lab
 
+# The Lab extra is part of requirements.lock.
 lab-env: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[lab]"
 
 lab: lab-env
 	JUPYTER_CONFIG_PATH=$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \

@@ -119,6 +119,18 @@ def test_train_save_evaluate_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.mnist
+def test_train_without_save_writes_nothing(tmp_path: Path) -> None:
+    """The README's promise: `train` saves nothing unless given --save."""
+    trained = subprocess.run(
+        [sys.executable, "-m", "scratchnet", "train", "--hidden", "16", "--epochs",
+         "1", "--val", "0", "--quiet", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout.strip().splitlines()[-1])["saved_to"] is None
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.mnist
 @pytest.mark.slow
 def test_default_training_reaches_98_percent_and_is_reproducible() -> None:
     """The README's promise: the defaults give >= 98% for seed 0, every time."""

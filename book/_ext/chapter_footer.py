@@ -12,7 +12,8 @@ float32 sums, and the time). The footer says:
 - how long the chapter took to execute, and when. myst-nb records this per
   document (``env.nb_metadata[docname]["exec_data"]``); for a chapter taken
   from the execution cache it is the time of the run that filled the cache,
-  which jupyter-cache stores with the notebook (``execution_seconds``).
+  which jupyter-cache stores with the notebook (``execution_seconds``);
+- a link to the "This build" page, with every chapter's time and the versions.
 
 Pages without code cells (the preface, the appendix) get no footer.
 """
@@ -31,6 +32,9 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+
+BUILD_PAGE = "book/this-build"
+"""The page every footer links to (book/_ext/this_build.py fills it in)."""
 
 
 @functools.cache
@@ -99,6 +103,8 @@ def _item(label: str, value: str, cls: str) -> nodes.list_item:
 
 
 def add_footer(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.name == "singlehtml":
+        return      # one tree for the whole book: the This build page says it
     record = execution(app, docname)
     if record is None or not _has_code(doctree):
         return
@@ -120,6 +126,13 @@ def add_footer(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         "same seed and NumPy for the same numbers; another BLAS or CPU may "
         "change the last digits, and the time."))
     footer += items
+    more = nodes.paragraph(classes=["chapter-footer-build"])
+    more += nodes.Text("Every chapter's time, the versions of the packages, and "
+                       "what to do if a chapter does not run for you: ")
+    more += nodes.reference("", "This build", internal=True,
+                            refuri=app.builder.get_relative_uri(docname, BUILD_PAGE))
+    more += nodes.Text(".")
+    footer += more
     doctree += footer
 
 

@@ -2,10 +2,12 @@
 
 The downloaded ``.ipynb`` holds every figure of its page (the same count of
 images as the page has figures, one per figure cell), and its first cell
-installs ``scratchnet`` from the wheel the site ships. The slow test runs one
-downloaded notebook in a fresh virtual environment that has only Jupyter, as
-a reader would: its first cell installs the wheel built from this repository,
-and then the chapter runs through and draws its figures.
+installs ``scratchnet`` from the wheel the site ships, checked against the
+SHA-256 it carries. The slow test runs one downloaded notebook in a fresh
+virtual environment that has only Jupyter, as a reader would: while the site
+cannot be reached, its first cell stops at once with a message that says
+what works; served, it installs the very wheel the site ships, and then the
+chapter runs through and draws its figures.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -26,7 +29,7 @@ from site_helpers import ROOT, toc_files
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 sys.path.insert(0, str(ROOT / "tests"))
-from notebook_download import build_wheel, documentation_url
+from notebook_download import edition
 from notebook_figures import figure_cells, images_per_cell, page_figures
 
 pytestmark = pytest.mark.site
@@ -46,7 +49,7 @@ def downloaded_notebook(site: Path, name: str) -> Path:
 
 
 def shipped_wheel(site: Path) -> Path:
-    wheels = list((site / "_static").glob("scratchnet-*.whl"))
+    wheels = list((site / "_static").glob("scratchnet_book-*.whl"))
     assert len(wheels) == 1, f"wheels in the site's _static: {wheels}"
     return wheels[0]
 
@@ -77,11 +80,12 @@ def test_download_shows_every_number_its_page_quotes(site: Path, name: str) -> N
 
 @pytest.mark.parametrize("name", NOTEBOOK_PAGES)
 def test_download_first_installs_the_shipped_wheel(site: Path, name: str) -> None:
-    wheel = shipped_wheel(site)
+    book = edition(shipped_wheel(site))
     first = nbformat.read(downloaded_notebook(site, name), as_version=4).cells[0]
     assert first.cell_type == "code"
-    assert f'"{documentation_url(wheel)}_static/{wheel.name}"' in first.source
-    assert 'find_spec("scratchnet") is None' in first.source
+    assert f'WHEEL = "{book.url}"' in first.source
+    assert f'SHA256 = "{book.sha256}"' in first.source
+    assert f'EDITION = "{book.version}"' in first.source
 
 
 def test_download_carries_the_files_its_chapter_reads(site: Path, tmp_path: Path,
@@ -104,12 +108,14 @@ def test_shipped_wheel_holds_the_package(site: Path) -> None:
 
 
 def test_no_launch_or_repository_buttons(pages: list[Path]) -> None:
-    # Colab and Binder cannot open the chapters; the repository is not public.
+    # Colab and Binder cannot open the chapters; the repository is not public;
+    # no page loads thebe (a Binder kernel of an unrelated example repository).
     for page in pages:
         html = page.read_text("utf-8")
         for gone in ("colab.research.google.com", "mybinder.org",
                      "launch-buttons", "repository-button", "issues-button",
-                     "github.com/scratchnet", "executablebooks/jupyter-book"):
+                     "github.com/scratchnet", "executablebooks/jupyter-book",
+                     "thebe", "binder-examples", "unpkg.com"):
             assert gone not in html, f"{page.name}: {gone}"
 
 
@@ -122,25 +128,31 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.mark.mnist
 def test_downloaded_notebook_runs_in_a_fresh_jupyter(site: Path,
                                                      tmp_path: Path) -> None:
-    # The wheel of this repository, served where the site would serve it.
+    # The wheel the site ships, served where the site would serve it.
     served = tmp_path / "served"
-    wheel = build_wheel(ROOT, served / "_static")
+    (served / "_static").mkdir(parents=True)
+    wheel = shipped_wheel(site)
+    shutil.copy2(wheel, served / "_static" / wheel.name)
     handler = functools.partial(_QuietHandler, directory=str(served))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     local = f"http://127.0.0.1:{httpd.server_address[1]}/"
 
-    # The downloaded notebook, its install cell pointed at that server.
+    # The downloaded notebook, its install cell pointed at that server, and
+    # a copy pointed at a site that cannot be reached.
     nb = nbformat.read(downloaded_notebook(site, RUN_IN_FRESH_JUPYTER), 4)
-    published = documentation_url(wheel)
+    published = edition(wheel).site
     assert published in nb.cells[0].source
-    nb.cells[0].source = nb.cells[0].source.replace(published, local)
     for cell in nb.cells:                 # a reader's run starts with none
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     reader = tmp_path / "reader"          # a download folder, no book around
     reader.mkdir()
-    notebook = reader / "chapter.ipynb"
+    notebook, offline = reader / "chapter.ipynb", reader / "offline.ipynb"
+    source = nb.cells[0].source
+    nb.cells[0].source = source.replace(published, "http://127.0.0.1:9/")
+    nbformat.write(nb, offline)
+    nb.cells[0].source = source.replace(published, local)
     nbformat.write(nb, notebook)
 
     # A virtual environment with Jupyter and nothing of this repository.
@@ -155,18 +167,27 @@ def test_downloaded_notebook_runs_in_a_fresh_jupyter(site: Path,
                              env=env, cwd=reader, capture_output=True)
     assert missing.returncode != 0, "the fresh environment has scratchnet"
 
+    def execute(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [python, "-m", "jupyter", "execute", "--inplace", "--timeout=900",
+             str(path)], check=False, cwd=reader, env=env, capture_output=True,
+            text=True)
+
     try:
-        run = subprocess.run(
-            [python, "-m", "jupyter", "execute", "--inplace",
-             "--timeout=900", str(notebook)],
-            check=False, cwd=reader, env=env, capture_output=True, text=True)
+        stopped = execute(offline)
+        run = execute(notebook)
     finally:
         httpd.shutdown()
         httpd.server_close()
+    # Unreachable: the first cell stops the run with the two ways that work.
+    assert stopped.returncode != 0
+    assert "Could not fetch http://127.0.0.1:9/" in stopped.stderr
+    assert "Two ways that work" in stopped.stderr
+    assert "Traceback (most recent call last)" not in stopped.stderr
     assert run.returncode == 0, run.stderr[-3000:]
 
     ran = nbformat.read(notebook, as_version=4)
-    assert "installing scratchnet from " + local in "".join(
+    assert f"installing scratchnet {edition(wheel).version} from {local}" in "".join(
         out.get("text", "") for out in ran.cells[0].outputs)
     errors = [out for cell in ran.cells for out in cell.get("outputs", [])
               if out.output_type == "error"]
