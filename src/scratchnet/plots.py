@@ -6,11 +6,20 @@ omitted, and returns it, so a chapter can place several in one figure. A
 picture of several panels (``image_grid``, ``digit_grid``,
 ``training_curves``, ``function_and_derivative``) makes its own ``Figure``
 and returns that. Either way a call makes at most one figure.
+
+Figures must stay readable on a 390 px phone, where the page shrinks a
+figure to the width of the screen: its smallest text must still be at least
+9 CSS pixels there. How small text ends up depends on the font size *and* on
+how wide the figure is, so the book measures it on the built page
+(``tests/site/test_figures.py``). To make that possible, a figure drawn in a
+notebook carries, in its PNG, the size of the smallest text it drew
+(:func:`smallest_text_pt`); importing this module in IPython arranges that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +27,67 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 CLASS_NAMES = [str(d) for d in range(10)]
+
+#: The PNG text key under which a notebook figure records its smallest text,
+#: in points (read by ``tests/site/test_figures.py``).
+SMALLEST_TEXT_KEY = "scratchnet:smallest-text-pt"
+
+
+def smallest_text_pt(fig: Figure) -> float | None:
+    """The size in points of the smallest text ``fig`` draws, or None when it
+    draws none.
+
+    It draws the figure and records the size of every piece of text the
+    renderer is asked to draw, so hidden labels (an axis switched off) do not
+    count and every kind that does (titles, ticks, legends, annotations,
+    mathtext) is counted the same way.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    sizes: list[float] = []
+    draw_text = renderer.draw_text
+
+    def record(gc: Any, x: float, y: float, s: str, prop: Any, *args: Any,
+               **kwargs: Any) -> Any:
+        if s.strip():
+            sizes.append(float(prop.get_size_in_points()))
+        return draw_text(gc, x, y, s, prop, *args, **kwargs)
+
+    renderer.draw_text = record
+    try:
+        fig.draw(renderer)
+    finally:
+        del renderer.draw_text
+    return min(sizes) if sizes else None
+
+
+def _png_with_text_size(fig: Figure) -> str | None:
+    """The inline backend's PNG of ``fig`` (same call, same options), with
+    the size of its smallest text written into the PNG's metadata."""
+    from IPython.core.pylabtools import print_figure
+
+    smallest = smallest_text_pt(fig)
+    metadata = {} if smallest is None else {SMALLEST_TEXT_KEY: f"{smallest:g}"}
+    png: str | None = print_figure(fig, "png", bbox_inches="tight", base64=True,
+                                   metadata=metadata)
+    return png
+
+
+def _record_text_size_in_notebooks() -> None:
+    """In IPython with the inline backend, draw figures with
+    :func:`_png_with_text_size`. Switching to the backend first lets it
+    register its own PNG formatter now, so that this one replaces it rather
+    than being replaced by it at the first figure."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    backend = plt.get_backend()
+    if shell is None or "inline" not in backend:
+        return
+    plt.switch_backend(backend)
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, _png_with_text_size)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -183,3 +253,6 @@ def decision_boundary(
     ax.set_title(title)
     ax.set_aspect("equal")
     return ax
+
+
+_record_text_size_in_notebooks()
