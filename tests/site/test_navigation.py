@@ -25,11 +25,17 @@ def sample_pages() -> list[str]:
     return [names[1], "book/backprop", "book/convolutions", names[-1]]
 
 
-def visible(page, selector: str):
-    """The one element matching ``selector`` that a reader can see."""
-    shown = page.locator(f"{selector}:visible")
-    assert shown.count() == 1, f"{shown.count()} visible {selector} on {page.url}"
-    return shown
+def open_sidebar(page, toggle: str, dialog: str, shot: str):
+    """Tap the one visible ``toggle`` button and return the sidebar
+    ``dialog`` it opened, screenshotted as ``shot``."""
+    shown = page.locator(f"{toggle}:visible")
+    assert shown.count() == 1, f"{shown.count()} visible {toggle} on {page.url}"
+    shown.tap()
+    sidebar = page.locator(dialog)
+    sidebar.wait_for(state="visible")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"))
+    return sidebar
 
 
 @pytest.mark.parametrize("name", sample_pages())
@@ -37,11 +43,8 @@ def test_chapters_button_opens_the_chapter_list(browser, server: str, name: str)
     tab = BrowserTab(browser, f"{server}/{name}.html", **PHONE)
     page = tab.page
     try:
-        visible(page, ".primary-toggle").tap()
-        sidebar = page.locator("#pst-primary-sidebar-modal")
-        sidebar.wait_for(state="visible")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"nav-chapters-{Path(name).name}.png"))
+        sidebar = open_sidebar(page, ".primary-toggle", "#pst-primary-sidebar-modal",
+                               f"nav-chapters-{Path(name).name}")
         # A link to another chapter, that the reader can see in the list.
         here = ("#", f"{Path(name).name}.html")
         links = sidebar.locator("nav a.reference.internal:visible").all()
@@ -62,11 +65,8 @@ def test_contents_button_opens_the_sections_of_the_page(
     tab = BrowserTab(browser, f"{server}/{name}.html", **PHONE)
     page = tab.page
     try:
-        visible(page, ".secondary-toggle").tap()
-        contents = page.locator("#pst-secondary-sidebar-modal")
-        contents.wait_for(state="visible")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"nav-contents-{Path(name).name}.png"))
+        contents = open_sidebar(page, ".secondary-toggle", "#pst-secondary-sidebar-modal",
+                                f"nav-contents-{Path(name).name}")
         links = contents.locator("a[href^='#']:visible")
         assert links.count() >= 2, f"{name}: the contents list {links.count()} sections"
         link = links.nth(1)
