@@ -22,9 +22,11 @@ SCROLLING = """() => Array.from(
     document.querySelectorAll("article div.math mjx-container"))
   .filter((box) => box.scrollWidth > box.clientWidth + 1)
   .map((box) => {
-    const number = box.closest("div.math").querySelector(".eqno");
-    const name = number ? `(${number.textContent.replace("#", "").trim()})`
-      : `"${box.closest("div.math").textContent.trim().slice(0, 30)}"`;
+    const eq = box.closest("div.math");
+    const number = eq.querySelector(".eqno");
+    const name = number
+      ? `${number.textContent.replace("#", "").trim()} ${eq.id.replace("equation-", "")}`
+      : `"${eq.textContent.trim().slice(0, 30)}"`;
     return `${name}: ${box.scrollWidth} px in ${box.clientWidth} px`;
   })"""
 
