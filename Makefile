@@ -29,7 +29,7 @@ BENCH_STAMP := $(VENV)/.installed-bench-$(LOCKED)
 PIP        := $(PY) -m pip install --quiet
 
 .PHONY: lint book pdf test chapter site-test bench bench-env browser clean env data \
-	lab lab-env lab-test lock versions
+	lab lab-env lab-test lock versions axe
 
 ifeq ($(LOCKED),yes)
 $(STAMP): pyproject.toml $(LOCK)
@@ -129,7 +129,15 @@ chapter: $(STAMP) data
 	  ls book/*.md | sed 's|book/||; s|\.md$$||' | sed 's/^/  /'; exit 2; }
 	$(PY) book/run_chapter.py $(CH)
 
-site-test: $(STAMP)
+# axe-core for the accessibility checks, at the version its lock file pins
+# (npm from Debian's package where it is missing and apt can install it).
+axe:
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \
+	  || { echo "npm is missing: install Debian's 'npm' package" >&2; exit 1; }
+	npm ci --prefix tests/site/axe --no-audit --no-fund --loglevel=error
+
+site-test: $(STAMP) axe
 	SCRATCHNET_REQUIRE_SITE=1 $(PY) -m pytest tests/site -m site
 
 bench-env: $(BENCH_STAMP)

@@ -6,11 +6,20 @@ omitted, and returns it, so a chapter can place several in one figure. A
 picture of several panels (``image_grid``, ``digit_grid``,
 ``training_curves``, ``function_and_derivative``) makes its own ``Figure``
 and returns that. Either way a call makes at most one figure.
+
+Figures must stay readable on a 390 px phone, where the page shrinks a
+figure to the width of the screen: its smallest text must still be at least
+9 CSS pixels there. How small text ends up depends on the font size *and* on
+how wide the figure is, so the book measures it on the built page
+(``tests/site/test_figures.py``). To make that possible, a figure drawn in a
+notebook carries, in its PNG, the size of the smallest text it drew
+(:func:`smallest_text_pt`); importing this module in IPython arranges that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +27,86 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 CLASS_NAMES = [str(d) for d in range(10)]
+
+#: How wide a 390 px phone shows a figure wider than its screen: the page's
+#: column, in CSS pixels. The smallest text a reader can still read there, in
+#: CSS pixels (the rule ``tests/site/test_figures.py`` holds every figure to).
+PHONE_COLUMN_PX = 358
+MIN_TEXT_PX = 9.0
+
+
+def readable_pt(width_in: float) -> float:
+    """The font size, in points, of text that stays at least
+    ``MIN_TEXT_PX`` high on a phone in a figure ``width_in`` inches wide, and
+    never below Matplotlib's usual 10 points.
+
+    A phone shrinks a figure wider than its column to the column, so text of
+    ``pt`` points in a figure ``width_in`` inches wide shows at
+    ``pt * PHONE_COLUMN_PX / (72 * width_in)`` CSS pixels.
+    """
+    return max(10.0, MIN_TEXT_PX * 72 * width_in / PHONE_COLUMN_PX)
+
+
+#: The PNG text key under which a notebook figure records its smallest text,
+#: in points (read by ``tests/site/test_figures.py``).
+SMALLEST_TEXT_KEY = "scratchnet:smallest-text-pt"
+
+
+def smallest_text_pt(fig: Figure) -> float | None:
+    """The size in points of the smallest text ``fig`` draws, or None when it
+    draws none.
+
+    It draws the figure and records the size of every piece of text the
+    renderer is asked to draw, so hidden labels (an axis switched off) do not
+    count and every kind that does (titles, ticks, legends, annotations,
+    mathtext) is counted the same way.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    sizes: list[float] = []
+    draw_text = renderer.draw_text
+
+    def record(gc: Any, x: float, y: float, s: str, prop: Any, *args: Any,
+               **kwargs: Any) -> Any:
+        if s.strip():
+            sizes.append(float(prop.get_size_in_points()))
+        return draw_text(gc, x, y, s, prop, *args, **kwargs)
+
+    renderer.draw_text = record
+    try:
+        fig.draw(renderer)
+    finally:
+        del renderer.draw_text
+    return min(sizes) if sizes else None
+
+
+def _png_with_text_size(fig: Figure) -> str | None:
+    """The inline backend's PNG of ``fig`` (same call, same options), with
+    the size of its smallest text written into the PNG's metadata."""
+    from IPython.core.pylabtools import print_figure
+
+    smallest = smallest_text_pt(fig)
+    metadata = {SMALLEST_TEXT_KEY: "none" if smallest is None else f"{smallest:g}"}
+    png: str | None = print_figure(fig, "png", bbox_inches="tight", base64=True,
+                                   metadata=metadata)
+    return png
+
+
+def _record_text_size_in_notebooks() -> None:
+    """In IPython with the inline backend, draw figures with
+    :func:`_png_with_text_size`. Switching to the backend first lets it
+    register its own PNG formatter now, so that this one replaces it rather
+    than being replaced by it at the first figure."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    backend = plt.get_backend()
+    if shell is None or "inline" not in backend:
+        return
+    plt.switch_backend(backend)
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, _png_with_text_size)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -51,13 +140,16 @@ def image_grid(
     """Show images in a grid, one small panel each, with optional titles.
 
     ``images`` is ``(n, h, w)`` or ``(n, 784)``. With ``symmetric=True`` the
-    colour scale is centred on zero, which is what weights need.
+    colour scale is centred on zero, which is what weights need. Titles are
+    as large as a phone needs for the grid's width (:func:`readable_pt`).
     """
     images = _as_images(images)
     n = len(images)
     rows = max(1, -(-n // cols))
+    title_pt = max(11.0, readable_pt(cols * size))
+    title_in = 1.5 * title_pt / 72 if titles else 0.0
     fig, axes = plt.subplots(
-        rows, cols, figsize=(cols * size, rows * size * (1.25 if titles else 1.0)),
+        rows, cols, figsize=(cols * size, rows * (size + title_in)),
         layout="constrained", squeeze=False,
     )
     limit = float(np.abs(images).max()) if symmetric and n else None
@@ -68,7 +160,7 @@ def image_grid(
         kwargs = {"vmin": -limit, "vmax": limit} if limit else {}
         ax.imshow(images[i], cmap=cmap, **kwargs)
         if titles is not None:
-            ax.set_title(titles[i], fontsize=11)
+            ax.set_title(titles[i], fontsize=title_pt)
     return fig
 
 
@@ -84,7 +176,7 @@ def digit_grid(
 def class_counts(counts: Sequence[int], *, ax: Axes | None = None,
                  title: str = "") -> Axes:
     """Bar chart of how many examples each digit class has."""
-    ax = _axes(ax, (6, 3))
+    ax = _axes(ax, (5.4, 2.8))
     ax.bar(range(len(counts)), counts, color="#5b7fa6")
     ax.set_xticks(range(len(counts)))
     ax.set_xlabel("digit")
@@ -101,7 +193,7 @@ def training_curves(history: Mapping[str, Sequence[float]] | object) -> Figure:
     """
     h = history if isinstance(history, Mapping) else history.as_dict()  # type: ignore[attr-defined]
     epochs = np.arange(1, len(h["train_loss"]) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.2),
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(5.4, 2.8),
                                           layout="constrained")
     ax_loss.plot(epochs, h["train_loss"], "o-", label="training")
     ax_acc.plot(epochs, 100 * np.asarray(h["train_acc"]), "o-", label="training")
@@ -121,7 +213,7 @@ def confusion_matrix(cm: np.ndarray, *, ax: Axes | None = None,
                      normalize: bool = False) -> Axes:
     """Heat map of a confusion matrix: rows are true digits, columns guesses."""
     cm = np.asarray(cm)
-    ax = _axes(ax, (5.5, 5))
+    ax = _axes(ax, (5.2, 4.8))
     shown = cm / cm.sum(axis=1, keepdims=True) if normalize else cm
     ax.imshow(np.log1p(shown) if not normalize else shown, cmap="Blues")
     k = cm.shape[0]
@@ -129,7 +221,7 @@ def confusion_matrix(cm: np.ndarray, *, ax: Axes | None = None,
         for j in range(k):
             text = f"{shown[i, j]:.2f}" if normalize else str(int(cm[i, j]))
             dark = i == j
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+            ax.text(j, i, text, ha="center", va="center", fontsize=10,
                     color="white" if dark else "black")
     ax.set_xticks(range(k))
     ax.set_yticks(range(k))
@@ -143,7 +235,7 @@ def function_and_derivative(
 ) -> Figure:
     """One panel per function: the curve and its derivative on shared axes."""
     rows = -(-len(curves) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows),
+    fig, axes = plt.subplots(rows, cols, figsize=(2.7 * cols, 2.4 * rows),
                              sharex=True, sharey=True, layout="constrained",
                              squeeze=False)
     for ax, (name, (y, dy)) in zip(axes.flat, curves.items()):
@@ -183,3 +275,6 @@ def decision_boundary(
     ax.set_title(title)
     ax.set_aspect("equal")
     return ax
+
+
+_record_text_size_in_notebooks()

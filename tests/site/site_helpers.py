@@ -102,6 +102,18 @@ def tab_fixture(reader: type[BrowserTab], name: str):
     return tab
 
 
+def typeset_tab(browser, url: str, **context: object) -> BrowserTab:
+    """A tab at ``url`` once MathJax has typeset every formula: the layout a
+    reader sees (a formula is wider typeset than as its TeX source)."""
+    tab = BrowserTab(browser, url, **context)
+    page = tab.page
+    # MathJax v3 resolves startup.promise when its first typesetting is done.
+    page.wait_for_function("() => window.MathJax === undefined || "
+                           "(window.MathJax.startup && window.MathJax.startup.promise)")
+    page.evaluate("() => window.MathJax && window.MathJax.startup.promise")
+    return tab
+
+
 def watch_errors(page) -> list[str]:
     """A list that fills with the tab's console errors, uncaught exceptions
     and failed requests, as they happen."""

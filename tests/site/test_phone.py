@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_helpers import SCREENSHOTS, SHARP_PHONE, BrowserTab, toc_files
+from site_helpers import SCREENSHOTS, SHARP_PHONE, toc_files, typeset_tab
 
 pytestmark = pytest.mark.site
 
@@ -93,22 +93,11 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
-def open_on_phone(browser, url: str) -> BrowserTab:
-    """A phone-sized tab at ``url`` once MathJax has typeset every formula."""
-    tab = BrowserTab(browser, url, **SHARP_PHONE)
-    page = tab.page
-    # MathJax v3 resolves startup.promise when its first typesetting is done.
-    page.wait_for_function("() => window.MathJax === undefined || "
-                           "(window.MathJax.startup && window.MathJax.startup.promise)")
-    page.evaluate("() => window.MathJax && window.MathJax.startup.promise")
-    return tab
-
-
 @pytest.mark.parametrize("name", toc_files())
 def test_page_fits_a_phone_and_wide_equations_scroll(
     browser, server: str, site: Path, name: str
 ) -> None:
-    tab = open_on_phone(browser, f"{server}/{name}.html")
+    tab = typeset_tab(browser, f"{server}/{name}.html", **SHARP_PHONE)
     try:
         problems = tab.page.evaluate(LAYOUT_PROBLEMS)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -281,6 +281,11 @@
       bar.classList.toggle("ia-best", d === best);
       bar.classList.toggle("ia-truth", d === truth);
     }
+    // The bars are a picture: say in words what they show.
+    $("digit-bars").setAttribute("aria-label", p
+      ? "Probability of each digit: " +
+        p.map((v, d) => `${d}: ${Math.round(100 * v)}%`).join(", ")
+      : "Probability of each digit: nothing drawn yet");
   }
 
   /** White (silent) to dark red (the layer's most active unit). */
@@ -301,6 +306,11 @@
         ctx.fillStyle = heat(Math.abs(units[u]) / top);
         ctx.fillRect(u % cols, Math.floor(u / cols), 1, 1);
       }
+      // In words too: how many of the layer's units respond at all.
+      const caption = canvas.parentElement.querySelector("figcaption");
+      const active = hidden ? units.filter((v) => v > 0).length : null;
+      caption.textContent = `hidden layer ${k + 1}: ${canvas.dataset.units} units` +
+        (active === null ? "" : `, ${active} active`);
     });
   }
 
@@ -381,6 +391,7 @@
         canvas.width = cols;
         canvas.height = Math.ceil(layer.out / cols);
         canvas.dataset.cols = String(cols);
+        canvas.dataset.units = String(layer.out);
         canvas.setAttribute("aria-label",
           `activations of the ${layer.out} units of hidden layer ${k + 1}`);
         const caption = document.createElement("figcaption");
