@@ -6,16 +6,26 @@ myst-nb's ``glue:text`` role. ``glue`` here does that, and also prints the
 value, so a reader who runs a chapter as a plain notebook (in Jupyter Lab, or
 the notebook downloaded from the site, where myst-nb may not be installed)
 sees every number the page quotes, in the output of the cell that made it.
+
+A notebook executed for the book carries glue *records*, which only myst-nb
+reads; :func:`glue_as_text` turns each into the same ``name: value`` line,
+so the notebooks a reader gets (the site's download, ``make chapter``'s
+``_build/chapters/``) show every glued value.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import copy
 import os
 from pathlib import Path
 from typing import Any
 
-#: Set by the book's build (``book/_ext/notebook_download.py``) and by
-#: ``make chapter``, and inherited by the kernels that execute the chapters.
+#: "1" while myst-nb executes the chapters for the book: set in one place,
+#: the ``book_build_env`` extension that ``_config.yml`` loads (and by
+#: ``make chapter``, which executes a chapter as the build does), and
+#: inherited by the kernels.
 BOOK_BUILD_ENV = "SCRATCHNET_BOOK_BUILD"
 
 #: The network the Training chapter saves and the "Draw a digit" page runs,
@@ -79,3 +89,54 @@ def speed_verdict(before: float, after: float, *, threshold: float = 1.1) -> str
     if ratio <= 1 / threshold:
         return f"{1 / ratio:.1f}x slower"
     return "about as fast"
+
+
+def glue_as_text(notebook: Any) -> Any:
+    """A copy of ``notebook`` (an executed nbformat 4 notebook) whose glue
+    records are ``name: value`` lines.
+
+    A glue record is an output that only myst-nb can read (Jupyter draws
+    "No renderer could be found"); the line is what :func:`glue` prints
+    outside the book's build. Works on ``nbformat`` notebooks and on the
+    plain dictionaries they are, so this module needs no Jupyter package.
+    """
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [_readable(out) for out in cell.get("outputs", [])]
+    return notebook
+
+
+def glued_values(notebook: Any) -> dict[str, str]:
+    """Every value glued in an executed ``notebook``, by name, as a reader sees it."""
+    values = {}
+    for cell in notebook["cells"]:
+        for out in cell.get("outputs", []):
+            name = _record(out).get("name")
+            if name:
+                values[name] = _record_text(out)
+    return values
+
+
+def _record(output: Any) -> Any:
+    return output.get("metadata", {}).get("scrapbook", {})
+
+
+def _record_text(output: Any) -> str:
+    prefix = _record(output).get("mime_prefix", "")
+    data = output.get("data", {})
+    if prefix + "text/markdown" in data:
+        return str(data[prefix + "text/markdown"])
+    text = str(data.get(prefix + "text/plain", ""))
+    with contextlib.suppress(ValueError, SyntaxError):
+        text = str(ast.literal_eval(text))          # "'98.3%'" -> 98.3%
+    return text
+
+
+def _readable(output: Any) -> Any:
+    name = _record(output).get("name")
+    if not name:
+        return output
+    line = {"output_type": "stream", "name": "stdout",
+            "text": f"{name}: {_record_text(output)}\n"}
+    return type(output)(line) if isinstance(output, dict) else line
