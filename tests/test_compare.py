@@ -7,7 +7,13 @@ import math
 import pytest
 
 from scratchnet.compare import (
-    MIN_SEEDS, VERDICTS, Repeats, best, edge_axes, repeat, verdict,
+    MIN_SEEDS,
+    VERDICTS,
+    Repeats,
+    best,
+    edge_axes,
+    repeat,
+    verdict,
 )
 
 
