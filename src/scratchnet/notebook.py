@@ -74,6 +74,18 @@ def shown(value: Any) -> str:
                else value)
 
 
+def agreement(error: float, rounding: str = "float32 rounding") -> str:
+    """How two computations of the same thing agree, for the prose.
+
+    "exactly" when the largest difference is 0 (saying "to 0.0e+00, float32
+    rounding" would invent a rounding error that did not happen), otherwise
+    the difference and what it is, e.g. "to 2.4e-07, float32 rounding".
+    """
+    if error < 0 or error != error:
+        raise ValueError(f"a difference must be a number >= 0, got {error}")
+    return "exactly" if error == 0 else f"to {error:.1e}, {rounding}"
+
+
 def speed_verdict(before: float, after: float, *, threshold: float = 1.1) -> str:
     """Say how ``after`` seconds compare with ``before``, e.g. "3.2x faster".
 
