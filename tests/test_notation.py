@@ -14,49 +14,11 @@ import re
 from pathlib import Path
 
 import pytest
+from book_text import BOOK, math_symbols
+from book_text import chapters as all_chapters
 
-BOOK = Path(__file__).resolve().parents[1] / "book"
-
-#: A line that opens a fenced block: its fence, and a directive name or a language.
-OPEN = re.compile(r"^(`{3,}|~{3,}|:{3,})\s*(?:\{([a-z-]+)\}|[a-zA-Z0-9]*)")
-CODE_DIRECTIVES = {"code-cell", "literalinclude", "code-block", "code"}
-MATH = re.compile(r"\$\$(.*?)\$\$|(?<![\\$])\$([^$\n]+?)\$", re.S)
-#: Inside these commands letters are words, not symbols.
-WORDS = re.compile(r"\\(?:text|operatorname|mathrm|label|tag|begin|end)\{[^}]*\}")
-SYMBOL = re.compile(r"\\[a-zA-Z]+|(?<![a-zA-Z\\])[a-zA-Z](?![a-zA-Z])")
 #: Symbols no chapter may use at all.
 RETIRED = {r"\varepsilon"}
-
-
-def prose(text: str) -> str:
-    """``text`` without its code: code cells, included code and code fences.
-
-    Directives such as exercises and admonitions hold prose and are kept.
-    """
-    kept, stack = [], []               # stack: (fence, is_code) of open blocks
-    for line in text.splitlines():
-        stripped = line.strip()
-        in_code = any(code for _, code in stack)
-        if stack and stripped == stack[-1][0]:
-            stack.pop()
-            continue
-        opened = OPEN.match(stripped)
-        if opened and not in_code:
-            directive = opened.group(2)
-            stack.append((opened.group(1),
-                          directive in CODE_DIRECTIVES if directive else True))
-            continue
-        if not in_code:
-            kept.append(line)
-    return "\n".join(kept)
-
-
-def math_symbols(text: str) -> set[str]:
-    """Every letter and LaTeX command used as a symbol in the math of ``text``."""
-    found: set[str] = set()
-    for match in MATH.finditer(prose(text)):
-        found |= set(SYMBOL.findall(WORDS.sub(" ", match.group(0).strip("$"))))
-    return found
 
 
 def reserved() -> dict[str, set[str]]:
@@ -70,7 +32,7 @@ def reserved() -> dict[str, set[str]]:
 
 
 def chapters() -> list[Path]:
-    return sorted(p for p in BOOK.glob("*.md") if p.stem != "notation")
+    return [p for p in all_chapters() if p.stem != "notation"]
 
 
 def test_the_notation_page_reserves_the_symbols_that_clashed() -> None:
