@@ -53,12 +53,13 @@ def glue(name: str, value: Any) -> None:
     see it.
 
     ``value`` is what the prose shows: text, or Markdown (for the ``glue:md``
-    role). In the book's build it goes to myst-nb only: the page shows it in
-    its prose, and the notebook downloaded from the site shows it as
-    ``name: value`` where the cell made it (``book/_ext/notebook_download.py``).
-    Anywhere else (Jupyter Lab, ``make chapter``'s notebook, a download run
-    again) it is printed as ``name: value``: a glue record is an output no
-    Jupyter can draw ("No renderer could be found").
+    role). In the book's build (and ``make chapter``, which runs a chapter as
+    the build does) it goes to myst-nb only: the page shows it in its prose,
+    and the notebooks a reader gets (the site's download, ``make chapter``'s
+    ``_build/chapters/``) show it as ``name: value`` where the cell made it
+    (:func:`glue_as_text`). Anywhere else (Jupyter Lab, a download run again)
+    it is printed as ``name: value``: a glue record is an output no Jupyter
+    can draw ("No renderer could be found").
     """
     if os.environ.get(BOOK_BUILD_ENV) == "1":
         from myst_nb import glue as myst_glue
