@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -75,28 +76,47 @@ def summarize(nb: nbformat.NotebookNode) -> list[str]:
 
 
 class Progress:
-    """Prints one line per code cell as it finishes: which, of how many, how long.
+    """Reports a run as it goes: a line per code cell when it finishes, and,
+    while one cell runs long (a chapter training a network), a line every
+    ``every`` seconds that it is still running.
 
-    Hooked into nbclient's ``on_cell_start`` and ``on_cell_executed``.
+    Hooked into nbclient's ``on_cell_start`` and ``on_cell_executed``; the
+    reminders come from a daemon thread, stopped by :meth:`close`.
     """
 
     def __init__(self, nb: nbformat.NotebookNode, name: str,
-                 out: TextIO | None = None) -> None:
+                 out: TextIO | None = None, every: float = 30.0) -> None:
         # nbclient skips empty code cells without calling the hooks.
         self.total = sum(cell.cell_type == "code" and bool(cell.source.strip())
                          for cell in nb.cells)
-        self.name, self.out = name, out
+        self.name, self.out, self.every = name, out, every
         self.done, self.started, self.began = 0, 0.0, time.perf_counter()
+        self.running = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._remind, daemon=True)
+        self._thread.start()
+
+    def _say(self, text: str) -> None:
+        print(f"{self.name}: {text}", file=self.out or sys.stdout, flush=True)
 
     def start(self, **_: object) -> None:
-        self.started = time.perf_counter()
+        self.started, self.running = time.perf_counter(), True
 
     def executed(self, **_: object) -> None:
-        self.done += 1
+        self.done, self.running = self.done + 1, False
         now = time.perf_counter()
-        print(f"{self.name}: cell {self.done}/{self.total} done in "
-              f"{now - self.started:.1f} s ({now - self.began:.0f} s so far)",
-              file=self.out or sys.stdout, flush=True)
+        self._say(f"cell {self.done}/{self.total} done in "
+                  f"{now - self.started:.1f} s ({now - self.began:.0f} s so far)")
+
+    def _remind(self) -> None:
+        while not self._stop.wait(self.every):
+            if self.running:
+                self._say(f"cell {self.done + 1}/{self.total} still running "
+                          f"({time.perf_counter() - self.started:.0f} s)")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +154,7 @@ def run(name: str, timeout: int) -> int:
         print(f"{source.name}: a cell failed\n{err}", file=sys.stderr)
         return 1
     finally:
+        progress.close()
         OUT.mkdir(parents=True, exist_ok=True)
         target = OUT / f"{source.stem}.ipynb"
         nbformat.write(nbformat.from_dict(glue_as_text(nb)), target)

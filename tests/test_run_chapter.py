@@ -4,6 +4,7 @@ glued value, and the run reports its progress cell by cell."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -69,6 +70,18 @@ def test_the_run_reports_each_cell_as_it_finishes(book: Path, capsys) -> None:
     assert "tiny: cell 1/2 done in" in out
     assert "tiny: cell 2/2 done in" in out
     assert "[cell 1] glue answer = '42%'" in out
+
+
+def test_a_long_cell_is_reported_while_it_runs(capsys) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    progress = run_chapter.Progress(nb, "slow", every=0.05)
+    progress.start()
+    time.sleep(0.3)
+    progress.executed()
+    progress.close()
+    out = capsys.readouterr().out
+    assert "slow: cell 1/1 still running" in out
+    assert out.rstrip().endswith(")") and "slow: cell 1/1 done in" in out
 
 
 def test_glue_as_text_turns_records_into_lines_and_keeps_the_rest() -> None:
