@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scratchnet import notebook
-from scratchnet.notebook import glue, speed_verdict
+from scratchnet.notebook import agreement, glue, speed_verdict
 
 
 def test_glue_shows_the_value_for_a_notebook_reader(capsys, monkeypatch) -> None:
@@ -95,3 +95,11 @@ def test_the_build_declares_the_file_the_chapters_save() -> None:
     declared = config["sphinx"]["config"]["chapter_artifacts"]
     assert notebook.SAVED_MODEL in declared
     assert declared[notebook.SAVED_MODEL]["made_by"] == "book/training"
+
+
+def test_agreement_says_exactly_for_no_difference_and_the_size_otherwise() -> None:
+    assert agreement(0.0) == "exactly"
+    assert agreement(2.4e-7) == "to 2.4e-07, float32 rounding"
+    assert agreement(3e-12, "float64 rounding") == "to 3.0e-12, float64 rounding"
+    with pytest.raises(ValueError):
+        agreement(float("nan"))

@@ -32,20 +32,13 @@ Performance chapter reads the recorded benchmark run). ``_config.yml``
 names such files under ``notebook_download_files``; each travels in the
 download as a second cell that writes it where the chapter looks, unless it
 is there already.
-
-The build also sets ``SCRATCHNET_BOOK_BUILD=1``, inherited by the kernels that
-execute the chapters: ``scratchnet.notebook.glue`` then hands values to
-myst-nb; elsewhere (Jupyter Lab, a downloaded notebook) it only prints them.
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import dataclasses
 import email.parser
 import hashlib
-import os
 import pprint
 import shutil
 import string
@@ -64,7 +57,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from scratchnet.notebook import BOOK_BUILD_ENV
+from scratchnet.notebook import glue_as_text
 
 logger = logging.getLogger(__name__)
 
@@ -300,25 +293,7 @@ def executed_notebook(source: Path, cache_path: str) -> nbformat.NotebookNode:
     except KeyError:
         raise ExtensionError(f"{source}: no executed notebook in the execution "
                              f"cache {cache_path}") from None
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [readable(out) for out in cell.outputs]
-    return notebook
-
-
-def readable(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A glue record as the ``name: value`` line a notebook reader can see."""
-    record = output.get("metadata", {}).get("scrapbook", {})
-    prefix = record.get("mime_prefix")
-    if not prefix:
-        return output
-    data = output["data"]
-    text = data.get(prefix + "text/markdown") or data.get(prefix + "text/plain", "")
-    if prefix + "text/markdown" not in data:
-        with contextlib.suppress(ValueError, SyntaxError):
-            text = str(ast.literal_eval(text))      # "'98.3%'" -> 98.3%
-    return nbformat.v4.new_output("stream", name="stdout",
-                                  text=f"{record['name']}: {text}\n")
+    return nbformat.from_dict(glue_as_text(notebook))
 
 
 def is_notebook(app: Sphinx, docname: str) -> bool:
@@ -382,7 +357,6 @@ def _drop_thebe_config(app: Sphinx, doctree: Any, docname: str) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    os.environ[BOOK_BUILD_ENV] = "1"
     app.add_config_value("notebook_download_files", {}, "html", [dict])
     app.connect("builder-inited", _on_builder_inited)
     # Before sphinx-book-theme's header buttons (priority 501) read the context.
