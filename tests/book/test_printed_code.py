@@ -63,7 +63,8 @@ def test_printed_code_is_plain(chapter, path, name):
     code = source_of(path, name)
     if name.endswith(("backward", "backward_parameters")):
         for line in code.splitlines():
-            if ".grad" in line and "=" in line.replace("==", ""):
+            seed = "np.ones_like" in line         # autograd's dL/dL = 1
+            if ".grad" in line and "=" in line.replace("==", "") and not seed:
                 assert "+=" in line, f"{chapter} prints {name} with {line.strip()!r}"
     if name not in MEASURED:
         used = [t for t in TRICKS if t in code]
