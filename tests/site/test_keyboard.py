@@ -11,7 +11,9 @@ which the bars draw), the step and the loss, the gradients.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import pytest
 from site_helpers import BrowserTab, built_page
@@ -30,18 +32,22 @@ def tab_to(page, selector: str, limit: int = 400) -> None:
     pytest.fail(f"{selector} cannot be reached with Tab ({limit} presses)")
 
 
-def open_page(browser, server: str, site, name: str, ready: str) -> BrowserTab:
+@contextlib.contextmanager
+def opened(browser, server: str, site, name: str, ready: str) -> Iterator:
+    """Page ``name`` once ``ready`` holds; afterwards, no error was logged."""
     built_page(site, name)
     tab = BrowserTab(browser, f"{server}/{name}.html", **DESKTOP)
-    tab.page.wait_for_function(ready)
-    return tab
+    try:
+        tab.page.wait_for_function(ready)
+        yield tab.page
+        assert not tab.errors, tab.errors
+    finally:
+        tab.close()
 
 
 def test_draw_a_digit_from_the_keyboard(browser, server: str, site) -> None:
-    tab = open_page(browser, server, site, "book/interactive",
-                    "document.getElementById('digit-app').dataset.ready === 'true'")
-    page = tab.page
-    try:
+    with opened(browser, server, site, "book/interactive",
+                "document.getElementById('digit-app').dataset.ready === 'true'") as page:
         tab_to(page, "button.ia-sample")
         page.keyboard.press("Enter")
         page.wait_for_function(
@@ -53,16 +59,11 @@ def test_draw_a_digit_from_the_keyboard(browser, server: str, site) -> None:
         assert [int(d) for d in re.findall(r"(\d): \d+%", bars)] == list(range(10)), bars
         captions = page.locator("#digit-hidden figcaption").all_inner_texts()
         assert captions and all(re.search(r"\d+ units, \d+ active", c) for c in captions)
-        assert not tab.errors, tab.errors
-    finally:
-        tab.close()
 
 
 def test_playground_from_the_keyboard(browser, server: str, site) -> None:
-    tab = open_page(browser, server, site, "book/playground",
-                    "document.getElementById('pg-app').dataset.ready === 'true'")
-    page = tab.page
-    try:
+    with opened(browser, server, site, "book/playground",
+                "document.getElementById('pg-app').dataset.ready === 'true'") as page:
         tab_to(page, "#pg-step")
         page.keyboard.press("Enter")
         page.wait_for_function("document.getElementById('pg-steps').textContent !== '0'")
@@ -70,17 +71,12 @@ def test_playground_from_the_keyboard(browser, server: str, site) -> None:
         tab_to(page, "#pg-show-test")
         page.keyboard.press("Space")
         assert page.is_checked("#pg-show-test")
-        assert not tab.errors, tab.errors
-    finally:
-        tab.close()
 
 
 def test_backprop_explorable_from_the_keyboard(browser, server: str, site) -> None:
     box = '[data-explorable="backprop"]'
-    tab = open_page(browser, server, site, "book/backprop",
-                    f"document.querySelector('{box}').dataset.ready === 'true'")
-    page = tab.page
-    try:
+    with opened(browser, server, site, "book/backprop",
+                f"document.querySelector('{box}').dataset.ready === 'true'") as page:
         before = page.inner_text(f'{box} output[data-value="dL/dw"]')
         tab_to(page, f'{box} input[data-var="x"]')
         page.keyboard.press("Control+A")
@@ -89,6 +85,3 @@ def test_backprop_explorable_from_the_keyboard(browser, server: str, site) -> No
             "([sel, old]) => document.querySelector(sel).textContent !== old",
             arg=[f'{box} output[data-value="dL/dw"]', before])
         assert re.search(r"\d", page.inner_text(f'{box} output[data-value="dL/dw"]'))
-        assert not tab.errors, tab.errors
-    finally:
-        tab.close()
