@@ -70,17 +70,16 @@ class TrainConfig:
         """Check the numbers no builder checks before training starts.
 
         The network's and the optimizer's own constructors judge theirs
-        (``build_model``, ``build_optimizer``); this checks the rest, so a
-        command line can refuse a bad recipe before reading any data.
-        Returns the recipe itself.
+        (``build_model``, ``build_optimizer``), and so does ``Augment``
+        (through ``build_augment``); this checks the rest, so a command line
+        can refuse a bad recipe before reading any data. Returns the recipe
+        itself.
         """
         check_whole("epochs", self.epochs)
         check_whole("batch_size", self.batch_size)
         check_whole("n_val", self.n_val, 0)
         check_whole("augment_shift", self.augment_shift, 0)
-        if not 0 <= self.augment_degrees < math.inf:          # NaN too
-            raise ValueError(f"augment_degrees must be >= 0, got "
-                             f"{self.augment_degrees!r}")
+        self.build_augment()
         patience = check_whole("early_stopping", self.early_stopping, -sys.maxsize)
         if patience < 0:
             raise ValueError(f"patience must be >= 1 epoch (0: no early stopping), "
