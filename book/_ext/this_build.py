@@ -117,7 +117,7 @@ def lock_agreement(lock: Path) -> str:
               if installed(name) != version]
     if not differ:
         return (f"All {len(pins)} packages pinned in {LOCK} were installed at "
-                "exactly those versions, from their SHA-256-checked files.")
+                "exactly those versions.")
     shown = ", ".join(differ[:8]) + (", …" if len(differ) > 8 else "")
     return (f"{len(differ)} of the {len(pins)} packages pinned in {LOCK} were "
             f"not installed at those versions: {shown}.")
