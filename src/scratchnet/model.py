@@ -35,7 +35,7 @@ from scratchnet.layers import (
 from scratchnet.model_file import META_KEY, ModelFileError
 from scratchnet.parameter import Parameter
 
-__all__ = ["META_KEY", "ModelFileError", "Sequential", "load", "mlp"]
+__all__ = ["META_KEY", "ModelFileError", "Sequential", "cnn", "load", "mlp"]
 
 
 class Sequential:
