@@ -10,6 +10,7 @@ inch is ``pt * dpi / 72`` image pixels high, and the image is shown at
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -41,6 +42,8 @@ def smallest_text_px(png: Path, shown: float) -> float | None:
         natural = image.width
     if pt is None:
         return None
+    if pt == "none":                    # a picture without text: nothing to read
+        return math.inf
     return float(pt) * float(dpi) / 72.0 * shown / natural
 
 
