@@ -110,7 +110,10 @@ PRINT_CSS = """
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
 .bd-page-width { max-width: 100% !important; }
 figure, img, table, mjx-container, div.math { break-inside: avoid; }
-pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+pre { white-space: pre-wrap !important; overflow-wrap: anywhere;
+      font-size: 10.5px !important; line-height: 1.35 !important; }
+details.above-input > summary, details.below-input > summary
+{ display: none !important; }
 .pdf-interactive img { max-width: 100%; border: 1px solid #ccc; }
 section[id^="document-"] > h1, section h1 { break-before: page; }
 """

@@ -101,6 +101,14 @@ def test_no_unresolved_reference(pdf: Path) -> None:
     assert "{number}" not in text
 
 
+def test_no_web_controls_in_the_pdf(pdf: Path) -> None:
+    # Paper cannot fold a cell: its code is printed open, without the
+    # "Hide code cell source" label of the web page's toggle.
+    text = words(_text(pdf))
+    for label in ("Hide code cell", "Show code cell", "Click to show"):
+        assert label not in text, f"the PDF prints the web control {label!r}"
+
+
 def test_every_figure_is_in_the_pdf(pdf: Path, pages: list[Path]) -> None:
     text = words(_text(pdf))
     numbers = [words(span.get_text()) for page in pages
