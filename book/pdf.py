@@ -75,6 +75,16 @@ PREPARE = """
     el.classList.remove("toggle-hidden");
   for (const el of document.querySelectorAll("button.toggle-button"))
     el.remove();
+  // Paper cannot check a typed answer: a self-check prints its question,
+  // its choices if it has them, and the answer this build computed.
+  for (const form of document.querySelectorAll("form[data-self-check]")) {
+    form.querySelectorAll(".self-check-label, input.self-check-input, " +
+      ".self-check-buttons, .self-check-tolerance, .self-check-feedback")
+      .forEach(el => el.remove());
+    const box = form.querySelector(".self-check-reveal-text");
+    box.querySelector("[data-self-check-answer]").textContent = form.dataset.answer;
+    box.hidden = false;
+  }
   const widgets = [...document.querySelectorAll("[data-ready]")];
   if (widgets.length !== pictures.length) return widgets.length;
   widgets.forEach((widget, i) => {

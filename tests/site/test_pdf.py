@@ -102,11 +102,22 @@ def test_no_unresolved_reference(pdf: Path) -> None:
 
 
 def test_no_web_controls_in_the_pdf(pdf: Path) -> None:
-    # Paper cannot fold a cell: its code is printed open, without the
-    # "Hide code cell source" label of the web page's toggle.
+    # Paper cannot fold a cell or check a typed answer: code is printed
+    # open, a self-check as its question and answer, without the buttons.
     text = words(_text(pdf))
-    for label in ("Hide code cell", "Show code cell", "Click to show"):
+    for label in ("Hide code cell", "Show code cell", "Click to show",
+                  "Show answer", "Your answer", "count as right"):
         assert label not in text, f"the PDF prints the web control {label!r}"
+
+
+def test_every_self_check_prints_its_answer(pdf: Path, pages: list[Path]) -> None:
+    answers = [form["data-answer"] for page in pages
+               for form in _soup(page).select("form[data-self-check]")]
+    text = words(_text(pdf))
+    assert answers
+    assert text.count("Answer: ") >= len(answers)
+    for answer in answers:
+        assert f"Answer: {words(answer)}" in text
 
 
 def test_every_figure_is_in_the_pdf(pdf: Path, pages: list[Path]) -> None:
