@@ -223,7 +223,7 @@ def download_links(app: Sphinx, docname: str) -> nodes.bullet_list:
     static = posixpath.relpath("_static", posixpath.dirname(docname) or ".")
     edition = getattr(app, "scratchnet_edition", None)
     items = nodes.bullet_list(classes=["book-downloads"])
-    entries = [(f"{static}/{PDF_NAME}", "The whole book as one PDF",
+    entries = [(f"{static}/{PDF_NAME}", "The whole book in one file",
                 " (every chapter, figure and solution; the interactive pages as "
                 "a picture and a link)")]
     if edition is not None:
