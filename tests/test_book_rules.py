@@ -6,6 +6,9 @@
 - The verdict "no clear difference" is never typed: only ``verdict`` says it.
 - A time quoted for a whole chapter is measured in its last code cell, so it
   includes the exercises.
+- No word is printed twice in a row ("the the"), also where a link to a
+  chapter puts that chapter's title after a word ("of the {doc}`x`" with x
+  titled "The ...").
 """
 
 from __future__ import annotations
@@ -15,10 +18,18 @@ from pathlib import Path
 
 import jupytext
 import pytest
-from book_text import chapters, sentences
+from book_text import chapters, prose, sentences
 
 from scratchnet.compare import VERDICTS
 
+#: A chapter's title: its first level-1 heading.
+TITLE = re.compile(r"^# (.+)$", re.M)
+#: A MyST role, ``{name}`target``` or ``{name}`text <target>```.
+ROLE = re.compile(r"\{([a-z:-]+)\}`([^`]*)`")
+#: What stands in for a value the reader sees but the source does not hold.
+PLACEHOLDERS = {"glue": "GLUED", "numref": "REF", "eq": "REF", "ref": "REF",
+                "cite": "CITED"}
+DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b", re.I)
 GLUE = re.compile(r"\{glue:(?:text|md)\}`([^`:]+)(?::[^`]*)?`")
 #: Words that rank one computed number against another.
 COMPARES = re.compile(
@@ -82,3 +93,81 @@ def test_the_rules_catch_what_the_book_once_said() -> None:
     assert not unsupported_comparisons(fixed)
     one_run = ("In this one run, {glue:text}`a` is better than {glue:text}`b`.")
     assert not unsupported_comparisons(one_run)
+
+
+def chapter_titles() -> dict[str, str]:
+    """Each chapter's name (``better``) and its title, as {doc} links show it."""
+    titles = {}
+    for path in chapters():
+        title = TITLE.search(path.read_text(encoding="utf-8"))
+        if title:
+            titles[path.stem] = title.group(1).strip()
+    return titles
+
+
+def reader_text(text: str, titles: dict[str, str]) -> list[str]:
+    """The prose of ``text`` as a reader sees its words, one block per item.
+
+    Links to chapters become their titles and explicit link texts their text;
+    glued values, references, citations, math and inline code become one
+    placeholder word each (the source does not hold what they show). A block
+    is a paragraph, split where the indentation changes (a definition list's
+    term and its definition are two blocks).
+    """
+    def shown(match: re.Match[str]) -> str:
+        role, body = match.groups()
+        explicit = re.fullmatch(r"(.*?)\s*<([^>]+)>", body, re.S)
+        if explicit:
+            return explicit.group(1)
+        if role == "doc":
+            return titles.get(body.split("/")[-1], body)
+        return PLACEHOLDERS.get(role.split(":")[0], body)
+
+    text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", " MATH ", prose(text), flags=re.S)
+    text = ROLE.sub(shown, text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)      # [text](url)
+    text = re.sub(r"`[^`]*`", " CODE ", text)
+    text = re.sub(r"[*_]", "", text)
+    blocks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        block: list[str] = []
+        indent = None
+        for line in paragraph.splitlines():
+            here = len(line) - len(line.lstrip())
+            if block and here != indent:
+                blocks.append(" ".join(block))
+                block = []
+            block.append(line.strip())
+            indent = here
+        if block:
+            blocks.append(" ".join(block))
+    return [" ".join(b.split()) for b in blocks]
+
+
+def doubled_words(text: str, titles: dict[str, str]) -> list[str]:
+    """Places where the reader would see one word twice in a row."""
+    found = []
+    for block in reader_text(text, titles):
+        for match in DOUBLED.finditer(block):
+            if match.group(1) not in {*PLACEHOLDERS.values(), "MATH", "CODE"}:
+                found.append(block[max(0, match.start() - 40):match.end() + 20])
+    return found
+
+
+@pytest.mark.parametrize("chapter", chapters(), ids=lambda p: p.stem)
+def test_no_word_is_printed_twice_in_a_row(chapter: Path) -> None:
+    doubled = doubled_words(chapter.read_text(encoding="utf-8"), chapter_titles())
+    assert not doubled, f"{chapter.name}: a word twice in a row: {doubled}"
+
+
+def test_the_doubled_word_rule_sees_what_a_link_prints() -> None:
+    titles = {"seed-notebooks": "The classic from-scratch networks, reproduced"}
+    old = "The classic recipe of the {doc}`seed-notebooks` chapter."
+    found = doubled_words(old, titles)
+    assert len(found) == 1 and "of the The classic" in found[0], found
+    assert doubled_words("They   they\nhelp.", titles)
+    fixed = "The recipe that {doc}`seed notebooks <seed-notebooks>` reproduce."
+    assert not doubled_words(fixed, titles)
+    glossary = "dropout\n  Dropping units.\n\nearly stopping\n  Stopping early."
+    assert not doubled_words(glossary, titles)
+    assert not doubled_words("{glue:text}`a` {glue:text}`b` and $x$ $y$", titles)
