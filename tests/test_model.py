@@ -291,3 +291,18 @@ def test_a_transformer_that_cannot_read_or_costs_too_much_is_refused(configs,
                                                                       message):
     with pytest.raises(ModelFileError, match=message):
         scratchnet.model_file.forward_cost("vit", configs, 784)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"patch": 0}, "layer 0: invalid layer config"),      # divides by zero
+    ({"patch": 5}, r"'0.W' is float32 \(49, 16\), but .* needs float \(25, 16\)"),
+    ({"dim": 8}, r"'0.W' is float32 \(49, 16\), but layer 0 \(PatchEmbedding\)"),
+], ids=["patch-0", "patch-5", "dim"])
+def test_a_tampered_transformer_file_gets_a_clear_error(tmp_path, edit, message):
+    from scratchnet.attention import vit
+
+    saved = vit(7, 16, 1, 2, 32).save(tmp_path / "vit.npz")
+    bad = _rewrite(saved, tmp_path / "bad.npz",
+                   _edit_meta(lambda m: m["layers"][0].update(edit)))
+    with pytest.raises(ModelFileError, match=message):
+        Sequential.load(bad)

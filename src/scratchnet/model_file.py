@@ -291,7 +291,8 @@ def _expected_shapes(path: str | os.PathLike[str],
             shapes = LAYER_TYPES[config["type"]].parameter_shapes(config)
             shapes = {name: tuple(int(d) for d in shape)
                       for name, shape in shapes.items()}
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as err:
+            # ArithmeticError: a patch of 0 pixels divides by zero
             raise ModelFileError(f"{path}: layer {i}: invalid layer config: "
                                  f"{short(err)}") from err
         for name, shape in shapes.items():
