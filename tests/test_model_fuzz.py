@@ -102,14 +102,22 @@ def test_hostile_metadata_gives_a_model_or_a_model_file_error(
 def test_one_hostile_field_in_real_layers_gives_a_model_or_an_error(
         index, field, value, tmp_path):
     """Past the shape check, into the layers' own constructors."""
-    layers = [layer.config() for layer in SMALL]
+    load_with_one_field(SMALL, index, field, value, tmp_path)
+
+
+def load_with_one_field(model: Sequential, index: int, field: str, value: object,
+                        tmp_path: Path) -> Sequential | None:
+    """``model``'s file with ``field`` of layer ``index`` set to ``value``,
+    loaded: the same layers, or None for a ``ModelFileError``."""
+    layers = [layer.config() for layer in model]
     layers[index][field] = value
-    arrays = {name: p.value for name, p in SMALL.named_parameters()}
+    arrays = {name: p.value for name, p in model.named_parameters()}
     arrays[META_KEY] = np.array(json.dumps(
         {"format": "scratchnet.Sequential", "version": 1, "layers": layers}))
-    model = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
-    if model is not None:
-        assert [type(layer) for layer in model] == [type(layer) for layer in SMALL]
+    loaded = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
+    if loaded is not None:
+        assert [type(layer) for layer in loaded] == [type(layer) for layer in model]
+    return loaded
 
 
 TINY_VIT = vit(patch=7, dim=8, depth=1, heads=2, hidden=8)
@@ -124,14 +132,8 @@ def test_one_hostile_field_in_a_transformer_gives_a_model_or_an_error(
         index, field, value, tmp_path):
     """The transformer's layers, each field of them hostile in turn: a model
     that still reads MNIST's rows, or a ``ModelFileError``; nothing else."""
-    layers = [layer.config() for layer in TINY_VIT]
-    layers[index][field] = value
-    arrays = {name: p.value for name, p in TINY_VIT.named_parameters()}
-    arrays[META_KEY] = np.array(json.dumps(
-        {"format": "scratchnet.Sequential", "version": 1, "layers": layers}))
-    model = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
+    model = load_with_one_field(TINY_VIT, index, field, value, tmp_path)
     if model is not None:
-        assert [type(layer) for layer in model] == [type(layer) for layer in TINY_VIT]
         try:
             forward_cost("field.npz", [layer.config() for layer in model], 784)
         except ModelFileError:
