@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import json
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,27 @@ def test_the_best_vit_preset_is_the_recorded_recipe():
     assert isinstance(kwargs["augment"], Augment)
     assert kwargs["augment"].max_shift == 2
     assert PRESETS["best-vit"] is BEST_VIT and BEST_VIT.kind == "vit"
+
+
+RECORDED_VIT_RUN = Path(__file__).parents[1] / "book" / "data" / "vit-recipe.json"
+
+
+def test_the_recorded_vit_run_is_of_this_recipe_and_meets_the_claim():
+    """The claim of issue 27 and the README: ``scratchnet train --model vit
+    --seed 0`` reaches 98% test accuracy within 600 s of training on 2 cores.
+
+    The run takes minutes, so the suite does not repeat it; it checks that
+    the recorded output is of the preset as it is now (change ``BEST_VIT``
+    and this fails until the run is measured again) and that it holds.
+    """
+    record = json.loads(RECORDED_VIT_RUN.read_text())
+    run = record["result"]
+    assert record["command"] == "scratchnet train --model vit --seed 0 --json"
+    assert run["recipe"] == json.loads(json.dumps(dataclasses.asdict(BEST_VIT)))
+    assert (run["model"], run["epochs"], run["n_test"]) == ("vit", BEST_VIT.epochs,
+                                                            10_000)
+    assert run["test_accuracy"] >= 0.98 and run["train_seconds"] <= 600
+    assert run["warnings"] == [] and run["saved_to"] is None
 
 
 def test_a_transformer_recipe_refuses_what_it_cannot_honour():
