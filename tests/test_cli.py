@@ -193,3 +193,43 @@ def test_data_info_names_a_damaged_file_and_fails(
     line = next(x for x in out.splitlines() if "t10k-labels-idx1-ubyte" in x)
     assert "verified" not in line
     assert "`scratchnet data fetch` downloads what is missing" in err
+
+
+@pytest.fixture(scope="module")
+def mnist_subset():
+    """3,000 real training digits and 1,000 test digits: minutes become seconds."""
+    from scratchnet.data import load_mnist
+
+    (x_train, y_train), (x_test, y_test) = load_mnist(progress=False)
+    return (x_train[:3000], y_train[:3000]), (x_test[:1000], y_test[:1000])
+
+
+@pytest.mark.mnist
+def test_train_model_vit_saves_a_transformer_that_evaluate_reads(
+    tmp_path: Path, mnist_subset, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--model vit`` end to end, on a real subset: train with progress lines,
+    ``--save``, ``--json``; ``evaluate`` reloads the file and agrees."""
+    from scratchnet import cli
+    from scratchnet.model import Sequential
+
+    monkeypatch.setattr(cli.data, "load_mnist", lambda *args, **kwargs: mnist_subset)
+    path = tmp_path / "vit.npz"
+    assert main(["train", "--model", "vit", "--epochs", "3", "--val", "500",
+                 "--save", str(path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "epoch 3/3" in err                             # the progress lines
+    result = json.loads(out.strip().splitlines()[-1])
+    assert (result["model"], result["epochs"], result["n_test"]) == ("vit", 3, 1000)
+    assert result["recipe"]["patch"] == 7 and result["saved_to"] == str(path)
+    assert result["test_accuracy"] > 0.3 and result["warnings"] == []
+
+    model = Sequential.load(path)
+    assert [type(layer).__name__ for layer in model][:2] == ["PatchEmbedding",
+                                                             "TransformerBlock"]
+    assert model.metadata["recipe"]["epochs"] == 3
+    assert main(["evaluate", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["test_accuracy"] == result["test_accuracy"]
+    assert report["architecture"] == result["architecture"]

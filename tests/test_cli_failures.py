@@ -306,13 +306,14 @@ def test_real_exit_statuses_and_the_json_error_line(tmp_path):
 
 
 @pytest.mark.mnist
-def test_ctrl_c_exits_130_in_one_line_and_writes_nothing(good_model):
+@pytest.mark.parametrize("model", ["mlp", "vit"])
+def test_ctrl_c_exits_130_in_one_line_and_writes_nothing(good_model, model):
     before = good_model.read_bytes()
     # A shell that starts a command in the background (nohup, `&`) makes it
     # ignore SIGINT, and so would its children: Ctrl-C is given back.
     child = subprocess.Popen(
-        [sys.executable, "-m", "scratchnet", "train", "--epochs", "50", "--json",
-         "--save", str(good_model)],
+        [sys.executable, "-m", "scratchnet", "train", "--model", model,
+         "--epochs", "50", "--json", "--save", str(good_model)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     err: list[str] = []

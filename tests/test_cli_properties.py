@@ -49,8 +49,8 @@ OPTIONAL = {
     "--lr-schedule": mostly(st.sampled_from(["constant", "cosine", "step",
                                              "warmup_cosine"])),
     "--seed": mostly(st.integers(0, 2**32).map(str)),
-    "--model": mostly(st.sampled_from(["mlp", "cnn"])),
-    "--preset": mostly(st.sampled_from(["best-mlp", "best-cnn"])),
+    "--model": mostly(st.sampled_from(["mlp", "cnn", "vit"])),
+    "--preset": mostly(st.sampled_from(["best-mlp", "best-cnn", "best-vit"])),
 }
 
 

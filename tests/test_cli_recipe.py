@@ -8,7 +8,7 @@ with ``fit`` watched: nothing here rebuilds the command line's logic.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ import pytest
 from scratchnet import cli
 from scratchnet.layers import Dropout, Tanh
 from scratchnet.optim import SGD, AdamW, FusedAdam
-from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig
+from scratchnet.presets import BEST_CNN, BEST_VIT, DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import History
 
 _RNG = np.random.default_rng(0)
@@ -39,7 +39,7 @@ OPTION_CASES = [
     ("--activation", "tanh", "activation", "tanh"),
     ("--dropout", "0.25", "dropout", 0.25),
     ("--init", "glorot", "init", "glorot"),
-    ("--optimizer", "adamw", "optimizer", "adamw"),
+    ("--optimizer", "sgd", "optimizer", "sgd"),
     ("--lr", "0.01", "lr", 0.01),
     ("--momentum", "0.5", "momentum", 0.5),
     ("--nesterov", None, "nesterov", True),
@@ -57,7 +57,8 @@ OPTION_CASES = [
 
 def test_every_option_of_the_recipe_has_a_case_here():
     assert {case[0] for case in OPTION_CASES} == set(cli.RECIPE_OPTIONS.values())
-    network_shape = {"channels", "kernel_size", "padding"}   # set by the presets
+    network_shape = {"channels", "kernel_size", "padding",   # set by the presets
+                     "patch", "dim", "depth", "heads"}
     recipe_fields = {f.name for f in fields(TrainConfig)}
     assert set(cli.RECIPE_OPTIONS) == recipe_fields - network_shape
 
@@ -83,6 +84,23 @@ def test_no_option_is_the_default_mlp_recipe_and_model_cnn_the_best_cnn():
     assert recipe_for("--model", "cnn") == BEST_CNN
     assert recipe_for("--preset", "best-cnn") == BEST_CNN
     assert recipe_for("--model", "mlp", "--preset", "best-mlp") == DEFAULTS
+
+
+def test_model_vit_is_the_best_vit_preset_and_its_options_override_it():
+    assert recipe_for("--model", "vit") == BEST_VIT
+    assert recipe_for("--preset", "best-vit") == BEST_VIT
+    assert recipe_for("--model", "vit", "--preset", "best-vit") == BEST_VIT
+    changed = recipe_for("--model", "vit", "--epochs", "3", "--lr", "0.004",
+                         "--hidden", "96", "--augment-shift", "0")
+    assert changed == replace(BEST_VIT, epochs=3, lr=0.004, hidden=(96,),
+                              augment_shift=0)
+
+
+@pytest.mark.parametrize(("model", "preset"), [
+    ("vit", "best-cnn"), ("vit", "best-mlp"), ("cnn", "best-vit"), ("mlp", "best-vit")])
+def test_a_model_and_a_preset_of_another_network_are_refused(model, preset, capsys):
+    assert cli.main(["train", "--model", model, "--preset", preset]) == 2
+    assert f"--model {model} cannot train the" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("flags", "field", "value"), [
@@ -123,6 +141,25 @@ def test_preset_best_cnn_with_lr_0_004_trains_at_0_004_for_10_epochs(trained):
     assert seen["epochs"] == 10
     assert seen["batch_size"] == BEST_CNN.batch_size        # the rest: the preset's
     assert seen["augment"].max_shift == BEST_CNN.augment_shift > 0
+
+
+def test_model_vit_trains_a_transformer_with_the_preset_s_optimizer(trained):
+    seen = trained("--model", "vit", "--epochs", "2")
+    assert [type(layer).__name__ for layer in seen["model"]][:2] == [
+        "PatchEmbedding", "TransformerBlock"]
+    assert type(seen["optimizer"]) is AdamW and seen["optimizer"].lr == BEST_VIT.lr
+    assert (seen["epochs"], seen["lr_schedule"]) == (2, "warmup_cosine")
+
+
+@pytest.mark.parametrize(("flags", "option"), [
+    (["--activation", "relu"], "--activation"),
+    (["--hidden", "64,32"], "--hidden"),
+    (["--dropout", "0.1"], "--dropout"),
+])
+def test_an_option_a_transformer_cannot_honour_is_refused_by_name(flags, option,
+                                                                  capsys):
+    assert cli.main(["train", "--model", "vit", *flags]) == 2
+    assert f"scratchnet train: error: argument {option}:" in capsys.readouterr().err
 
 
 def test_adamw_is_adamw_for_the_cnn_too(trained):

@@ -247,7 +247,7 @@ def test_metadata_json_cannot_hold_is_refused_and_the_old_file_kept(
 def test_batches_keep_the_activations_within_their_budget():
     from scratchnet.presets import PRESETS
 
-    for name in ("best-mlp", "best-cnn"):
+    for name in ("best-mlp", "best-cnn", "best-vit"):
         configs = [layer.config() for layer in PRESETS[name].build_model(n_in=784)]
         cost = scratchnet.model_file.forward_cost(name, configs, 784)
         assert cost.outputs == 10 and 1 <= cost.batch_size() <= 1000
@@ -255,3 +255,54 @@ def test_batches_keep_the_activations_within_their_budget():
     wide = [{"type": "Linear", "in_features": 784, "out_features": 1 << 18}]
     cost = scratchnet.model_file.forward_cost("wide", wide, 784)
     assert cost.batch_size() * 24 * cost.values <= 256 << 20 < 1000 * 24 * cost.values
+
+
+def _vit_configs(**block):
+    """A transformer's layer configs, its block changed by ``block``."""
+    from scratchnet.attention import vit
+
+    configs = [layer.config() for layer in vit(7, 16, 1, 2, 32)]
+    configs[1].update(block)
+    return configs
+
+
+def test_the_cost_of_a_transformer_follows_its_tokens():
+    cost = scratchnet.model_file.forward_cost("vit", _vit_configs(), 784)
+    tokens, dim, hidden = 16, 16, 32
+    embed = tokens * 49 * dim
+    block = 4 * tokens * dim * dim + 2 * tokens * tokens * dim + 2 * tokens * dim * hidden
+    norm, pool, head = 3 * tokens * dim, tokens * dim, dim * 10
+    assert cost.flops == embed + block + norm + pool + head
+    assert cost.outputs == 10
+
+
+@pytest.mark.parametrize(("configs", "message"), [
+    (_vit_configs(dim=32), "needs tokens of 32 numbers, gets 16"),
+    (_vit_configs(heads=0), "heads must be positive"),
+    (_vit_configs(heads=1 << 20), "multiply-adds per input row"),
+    (_vit_configs(hidden=1 << 22), "multiply-adds per input row"),
+    ([{"type": "PatchEmbedding", "patch": 5, "dim": 8, "image": 28}],
+     "the patch a divisor of the image"),
+    ([{"type": "PatchEmbedding", "patch": 4, "dim": 8, "image": 32}],
+     "needs rows of 1024 pixels"),
+    ([{"type": "MeanPool"}], r"needs tokens \(tokens, dim\)"),
+], ids=["dim", "no-heads", "heads", "hidden", "patch", "image", "pool"])
+def test_a_transformer_that_cannot_read_or_costs_too_much_is_refused(configs,
+                                                                      message):
+    with pytest.raises(ModelFileError, match=message):
+        scratchnet.model_file.forward_cost("vit", configs, 784)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"patch": 0}, "layer 0: invalid layer config"),      # divides by zero
+    ({"patch": 5}, r"'0.W' is float32 \(49, 16\), but .* needs float \(25, 16\)"),
+    ({"dim": 8}, r"'0.W' is float32 \(49, 16\), but layer 0 \(PatchEmbedding\)"),
+], ids=["patch-0", "patch-5", "dim"])
+def test_a_tampered_transformer_file_gets_a_clear_error(tmp_path, edit, message):
+    from scratchnet.attention import vit
+
+    saved = vit(7, 16, 1, 2, 32).save(tmp_path / "vit.npz")
+    bad = _rewrite(saved, tmp_path / "bad.npz",
+                   _edit_meta(lambda m: m["layers"][0].update(edit)))
+    with pytest.raises(ModelFileError, match=message):
+        Sequential.load(bad)

@@ -17,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scratchnet.attention import vit
 from scratchnet.layers import LAYER_TYPES
 from scratchnet.model import META_KEY, ModelFileError, Sequential, mlp
+from scratchnet.model_file import forward_cost
 
 SMALL = mlp([4, 3, 2], seed=0)
 FUZZ = settings(max_examples=300, deadline=None,
@@ -100,14 +102,43 @@ def test_hostile_metadata_gives_a_model_or_a_model_file_error(
 def test_one_hostile_field_in_real_layers_gives_a_model_or_an_error(
         index, field, value, tmp_path):
     """Past the shape check, into the layers' own constructors."""
-    layers = [layer.config() for layer in SMALL]
+    load_with_one_field(SMALL, index, field, value, tmp_path)
+
+
+def load_with_one_field(model: Sequential, index: int, field: str, value: object,
+                        tmp_path: Path) -> Sequential | None:
+    """``model``'s file with ``field`` of layer ``index`` set to ``value``,
+    loaded: the same layers, or None for a ``ModelFileError``."""
+    layers = [layer.config() for layer in model]
     layers[index][field] = value
-    arrays = {name: p.value for name, p in SMALL.named_parameters()}
+    arrays = {name: p.value for name, p in model.named_parameters()}
     arrays[META_KEY] = np.array(json.dumps(
         {"format": "scratchnet.Sequential", "version": 1, "layers": layers}))
-    model = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
+    loaded = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
+    if loaded is not None:
+        assert [type(layer) for layer in loaded] == [type(layer) for layer in model]
+    return loaded
+
+
+TINY_VIT = vit(patch=7, dim=8, depth=1, heads=2, hidden=8)
+VIT_FIELDS = ["patch", "dim", "image", "heads", "hidden", "eps", "in_features",
+              "out_features", "init"]
+
+
+@FUZZ
+@given(index=st.integers(0, len(TINY_VIT) - 1), field=st.sampled_from(VIT_FIELDS),
+       value=st.integers(-3, 10**12) | JSON)
+def test_one_hostile_field_in_a_transformer_gives_a_model_or_an_error(
+        index, field, value, tmp_path):
+    """The transformer's layers, each field of them hostile in turn: a model
+    that still reads MNIST's rows, or a ``ModelFileError``; nothing else."""
+    model = load_with_one_field(TINY_VIT, index, field, value, tmp_path)
     if model is not None:
-        assert [type(layer) for layer in model] == [type(layer) for layer in SMALL]
+        try:
+            forward_cost("field.npz", [layer.config() for layer in model], 784)
+        except ModelFileError:
+            return
+        assert model.predict(np.zeros((2, 784), np.float32)).shape == (2,)
 
 
 def test_claims_of_huge_layers_are_refused_without_building_them(tmp_path):

@@ -3,6 +3,7 @@
     scratchnet data fetch            download and verify MNIST into the cache
     scratchnet data info             where the files are and whether they verify
     scratchnet train --json          train the default MLP, report test accuracy
+    scratchnet train --model vit     train the book's vision transformer instead
     scratchnet evaluate model.npz    accuracy, per-class accuracy, confusion matrix
     scratchnet export model.npz      weights as JSON for the book's browser page
 
@@ -145,6 +146,9 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action) or text
 
 
+MODEL_PRESETS = {"mlp": "best-mlp", "cnn": "best-cnn", "vit": "best-vit"}
+"""The preset ``scratchnet train --model KIND`` trains without ``--preset``."""
+
 RECIPE_OPTIONS: dict[str, str] = {
     "hidden": "--hidden", "activation": "--activation", "dropout": "--dropout",
     "init": "--init", "optimizer": "--optimizer", "lr": "--lr",
@@ -170,7 +174,8 @@ def _add_recipe_options(train_p: argparse.ArgumentParser) -> None:
                              help=f"{help} (default: the preset's, else {default})",
                              **kwargs)
 
-    option("hidden", "hidden layer sizes, comma separated", type=_hidden_sizes)
+    option("hidden", "hidden layer sizes, comma separated (a transformer: the "
+           "one width of its feed-forward layers)", type=_hidden_sizes)
     option("activation", "activation of the hidden layers",
            choices=sorted(ACTIVATIONS))
     option("dropout", "dropout probability after each hidden layer", type=_number)
@@ -242,13 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     info_p = command(data_sub, "info", "show the cached files and checks")
     info_p.add_argument("--json", action="store_true", help="print JSON")
 
-    train_p = command(sub, "train", "train an MLP or a CNN on MNIST")
+    train_p = command(sub, "train", "train an MLP, a CNN or a transformer on MNIST")
     train_p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                          help="a named recipe; every option given overrides it "
-                              "(default: best-mlp, or best-cnn with --model cnn)")
-    train_p.add_argument("--model", choices=["mlp", "cnn"], default=None,
+                              "(default: best-mlp, or best-cnn with --model cnn, "
+                              "best-vit with --model vit)")
+    train_p.add_argument("--model", choices=sorted(MODEL_PRESETS), default=None,
                          help="the network of the preset (default: mlp; "
-                              "cnn alone trains the best-cnn preset)")
+                              "cnn alone trains the best-cnn preset, vit the "
+                              "best-vit one)")
     _add_recipe_options(train_p)
     train_p.set_defaults(prog=train_p.prog)
     train_p.add_argument("--save", type=_output_path, default=None, metavar="PATH",
@@ -316,13 +323,13 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
 def recipe_from_args(args: argparse.Namespace) -> TrainConfig:
     """The recipe ``scratchnet train`` trains: the preset, then each option given.
 
-    The preset is ``--preset``, else best-cnn for ``--model cnn``, else
-    best-mlp. An option given on the command line always wins, even when
-    its value is the MLP default.
+    The preset is ``--preset``, else the one of ``--model``
+    (``MODEL_PRESETS``), else best-mlp. An option given on the command line
+    always wins, even when its value is the MLP default.
     """
-    name = args.preset or ("best-cnn" if args.model == "cnn" else "best-mlp")
+    name = args.preset or MODEL_PRESETS[args.model or "mlp"]
     preset = PRESETS[name]
-    kind = "cnn" if preset.channels else "mlp"
+    kind = preset.kind
     if args.model not in (None, kind):
         raise UsageError(f"--model {args.model} cannot train the "
                          f"{kind.upper()} preset {name!r}")
@@ -448,7 +455,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "test_accuracy": round(float(test_accuracy), 6),
         "train_seconds": round(train_seconds, 3),
         "epochs": len(history),
-        "model": "cnn" if recipe.channels else "mlp",
+        "model": recipe.kind,
         "preset": args.preset,
         "architecture": model.architecture,
         "optimizer": recipe.optimizer,
@@ -461,6 +468,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "val_accuracy": history.val_acc[-1] if history.val_acc else None,
         "saved_to": str(args.save) if args.save else None,
         "warnings": warned,
+        "recipe": asdict(recipe),
     }
     if args.save:
         with _writing("--save", args.save):

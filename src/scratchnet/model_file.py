@@ -291,7 +291,8 @@ def _expected_shapes(path: str | os.PathLike[str],
             shapes = LAYER_TYPES[config["type"]].parameter_shapes(config)
             shapes = {name: tuple(int(d) for d in shape)
                       for name, shape in shapes.items()}
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as err:
+            # ArithmeticError: a patch of 0 pixels divides by zero
             raise ModelFileError(f"{path}: layer {i}: invalid layer config: "
                                  f"{short(err)}") from err
         for name, shape in shapes.items():
@@ -370,7 +371,8 @@ def forward_cost(path: str | os.PathLike[str], configs: list[dict[str, Any]],
     """
     shape: tuple[int, ...] = (n_features,)
     peak, flops = n_features, 0
-    elementwise = {cls.__name__ for cls in ACTIVATIONS.values()} | {"Dropout"}
+    elementwise = ({cls.__name__ for cls in ACTIVATIONS.values()}
+                   | {"Dropout", "GELU"})
     for i, c in enumerate(configs):
         kind = c["type"]
         try:
@@ -434,4 +436,44 @@ def _layer_cost(kind: str, c: dict[str, Any], shape: tuple[int, ...],
         cols = ho * wo * kh * kw * ch
         per_out = kh * kw * (ch if kind == "Conv2D" else 1)
         return (c_out, ho, wo), ho * wo * c_out * per_out, padded + cols
+    if kind in TOKEN_LAYERS:
+        return _token_cost(kind, c, shape)
     raise ValueError(f"scratchnet cannot bound the cost of a {kind} layer")
+
+
+TOKEN_LAYERS = ("PatchEmbedding", "LayerNorm", "MultiHeadSelfAttention",
+                "TransformerBlock", "MeanPool")
+"""The transformer's layers (``attention``) whose shapes are ``(tokens, dim)``."""
+
+
+def _token_cost(kind: str, c: dict[str, Any],
+                shape: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    """``_layer_cost`` of a transformer layer: a row of tokens, ``(T, D)``."""
+    if kind == "PatchEmbedding":
+        p, d, image = int(c["patch"]), int(c["dim"]), int(c.get("image", 28))
+        if min(p, d, image) < 1 or image % p:
+            raise ValueError("sizes must be positive, the patch a divisor of the image")
+        if shape != (image * image,):
+            raise ValueError(f"it needs rows of {image * image} pixels, gets {shape}")
+        tokens = (image // p) ** 2
+        return (tokens, d), tokens * p * p * d, 2 * image * image + tokens * d
+    if len(shape) != 2:
+        raise ValueError(f"it needs tokens (tokens, dim), gets {shape}")
+    t, d = shape
+    if kind == "MeanPool":
+        return (d,), t * d, t * d
+    if int(c["dim"]) != d:
+        raise ValueError(f"it needs tokens of {c['dim']} numbers, gets {d}")
+    if kind == "LayerNorm":
+        return shape, 3 * t * d, 2 * t * d
+    heads = int(c["heads"])
+    if heads < 1:
+        raise ValueError("heads must be positive")
+    # q, k, v and the output projection, then scores and weights per head
+    flops, held = 4 * t * d * d + 2 * t * t * d, 5 * t * d + heads * t * t
+    if kind == "TransformerBlock":
+        hidden = int(c["hidden"])
+        if hidden < 1:
+            raise ValueError("hidden must be positive")
+        flops, held = flops + 2 * t * d * hidden, held + 2 * t * hidden
+    return shape, flops, held

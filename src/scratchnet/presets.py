@@ -1,11 +1,13 @@
 """Recipes: a network, its optimizer, its schedule, its data augmentation.
 
-``TrainConfig`` is the one recipe type. Its ``channels`` choose the network:
-none builds an MLP (``model.mlp``), one or more a LeNet-style CNN
-(``model.cnn``) that reads the same flat ``(batch, 784)`` rows. The rest
-(optimizer, schedule, epochs, augmentation, early stopping) means the same
-for both. ``DEFAULTS`` is the recommended MLP recipe, ``BEST_CNN`` the
-book's CNN, and ``PRESETS`` names them for ``scratchnet train --preset``.
+``TrainConfig`` is the one recipe type. Its ``patch`` and ``channels``
+choose the network: a ``patch`` builds a vision transformer
+(``attention.vit``), else no ``channels`` an MLP (``model.mlp``), else a
+LeNet-style CNN (``model.cnn``); all three read the same flat
+``(batch, 784)`` rows. The rest (optimizer, schedule, epochs, augmentation,
+early stopping) means the same for all. ``DEFAULTS`` is the recommended MLP
+recipe, ``BEST_CNN`` the book's CNN, ``BEST_VIT`` its transformer, and
+``PRESETS`` names them for ``scratchnet train --preset``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from scratchnet.attention import vit
 from scratchnet.augment import Augment
 from scratchnet.errors import check_whole
 from scratchnet.model import Sequential, cnn, mlp
@@ -28,8 +31,12 @@ class TrainConfig:
 
     ``channels`` empty is an MLP with ``hidden`` layers; otherwise a CNN
     with one convolution of ``kernel_size`` (and ``padding``) per entry,
-    then the ``hidden`` layers. ``n_val`` training images are held out for
-    validation (the command line picks them at random with ``seed``).
+    then the ``hidden`` layers. ``patch`` > 0 is a vision transformer
+    instead: ``patch x patch`` pixel patches as tokens of ``dim`` numbers,
+    ``depth`` blocks of ``heads``-head attention, and ``hidden`` its one
+    feed-forward width (GELU, so ``activation`` must be ``"gelu"``).
+    ``n_val`` training images are held out for validation (the command
+    line picks them at random with ``seed``).
     ``optimizer`` names an ``optim.OPTIMIZERS`` entry (SGD uses
     ``momentum`` and ``nesterov``); ``init`` is ``None`` (He for ReLU, else
     Glorot), ``"he"`` or ``"glorot"``; ``augment_shift`` and
@@ -59,6 +66,15 @@ class TrainConfig:
     augment_shift: int = 0
     augment_degrees: float = 0.0
     early_stopping: int = 0
+    patch: int = 0
+    dim: int = 64
+    depth: int = 2
+    heads: int = 4
+
+    @property
+    def kind(self) -> str:
+        """The network this recipe builds: ``"mlp"``, ``"cnn"`` or ``"vit"``."""
+        return "vit" if self.patch else "cnn" if self.channels else "mlp"
 
     def __str__(self) -> str:
         """One aligned ``name  value`` line per field: the recipe as a table."""
@@ -89,6 +105,8 @@ class TrainConfig:
         return self
 
     def build_model(self, n_in: int = 784, n_out: int = 10) -> Sequential:
+        if self.patch:
+            return self._build_vit(n_in, n_out)
         if not self.channels:
             return mlp([n_in, *self.hidden, n_out], self.activation, self.dropout,
                        seed=self.seed, init=self.init)
@@ -98,6 +116,28 @@ class TrainConfig:
         return cnn(self.channels, self.kernel_size, self.padding, self.hidden,
                    self.dropout, (1, side, side), n_out, seed=self.seed,
                    activation=self.activation, init=self.init)
+
+    def _build_vit(self, n_in: int, n_out: int) -> Sequential:
+        """``attention.vit`` of this recipe; refuses the fields it cannot honour,
+        so that no option of the MLP or the CNN is silently ignored."""
+        if self.channels:
+            raise ValueError("a recipe is a transformer (patch) or a CNN "
+                             f"(channels), not both: patch={self.patch}, "
+                             f"channels={self.channels}")
+        if len(self.hidden) != 1:
+            raise ValueError("a transformer needs exactly one hidden size (the "
+                             f"width of its feed-forward layers), got {self.hidden}")
+        if self.activation != "gelu":
+            raise ValueError("a transformer's feed-forward layers use gelu, "
+                             f"not {self.activation!r}")
+        if self.dropout or self.init is not None:
+            raise ValueError("a transformer has no dropout and its own "
+                             f"initialisation, got dropout={self.dropout}, "
+                             f"init={self.init!r}")
+        if n_in != 28 * 28:
+            raise ValueError(f"vit() reads 28x28 digits (784 pixels), got {n_in}")
+        return vit(self.patch, self.dim, self.depth, self.heads, self.hidden[0],
+                   n_out, seed=self.seed)
 
     def build_optimizer(self, params: list[Parameter]) -> Optimizer:
         if self.optimizer not in OPTIMIZERS:
@@ -138,8 +178,20 @@ BEST_CNN = TrainConfig(channels=(16, 32), padding=(2, 0), hidden=(128,),
 8 epochs of batches of 128 digits shifted at random by up to 2 pixels.
 Chosen on the validation split; see the convolutions chapter."""
 
+BEST_VIT = TrainConfig(patch=7, dim=64, depth=2, heads=4, hidden=(128,),
+                       activation="gelu", optimizer="adamw", lr=2e-3,
+                       weight_decay=0.05, lr_schedule="warmup_cosine", epochs=20,
+                       batch_size=128, augment_shift=2)
+"""The book's vision transformer: ``attention.vit`` with 16 patches of 7x7
+pixels as tokens of 64 numbers, 2 blocks of 4 heads; AdamW 2e-3 (decoupled
+weight decay 0.05) with a linear warm-up then cosine decay, 20 epochs of
+batches of 128 digits shifted at random by up to 2 pixels.
+``scratchnet train --model vit`` trains it; book/data/vit-recipe.json is
+that command's measured result."""
+
 PRESETS: dict[str, TrainConfig] = {
     "best-mlp": DEFAULTS,
     "best-cnn": BEST_CNN,
+    "best-vit": BEST_VIT,
 }
 """Recipes by name, for ``scratchnet train --preset NAME``."""
