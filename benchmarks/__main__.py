@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from scratchnet import metrics
 from scratchnet.presets import DEFAULTS
-from scratchnet.train import fit
+from scratchnet.train import FitConfig, fit
 
 from . import accuracy, cnn, mlp, system, vit
 from .common import BATCH, cycle, interleaved, machine, mlp_matmul_flops, mnist
@@ -153,7 +153,8 @@ def run(quick: bool, threads: int, output: Path | None = None
 
     print("inference ...", file=sys.stderr)
     model = DEFAULTS.build_model()
-    fit(model, d.x_train, d.y_train, epochs=1, progress=False)
+    fit(model, DEFAULTS.build_optimizer(model.parameters()), d.x_train, d.y_train,
+        FitConfig(epochs=1))
     start = time.perf_counter()
     for _ in range(repeats):
         predictions = model.predict(d.x_test)

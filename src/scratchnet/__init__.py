@@ -78,6 +78,7 @@ from scratchnet.parameter import Parameter
 from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import (
     EarlyStopping,
+    FitConfig,
     History,
     TrainingDiverged,
     evaluate,
@@ -103,6 +104,7 @@ __all__ = [
     "Conv2D",
     "Dropout",
     "EarlyStopping",
+    "FitConfig",
     "Flatten",
     "FusedAdam",
     "GradcheckResult",
