@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from scratchnet import metrics
 from scratchnet.presets import DEFAULTS
-from scratchnet.train import fit
+from scratchnet.train import FitConfig, fit
 
 from . import accuracy, cnn, mlp, system, vit
 from .common import BATCH, cycle, interleaved, machine, mlp_matmul_flops, mnist
@@ -117,11 +117,13 @@ def run(quick: bool, threads: int, output: Path | None = None
                                       else None)
     results["ratio_vs_torch"] = (epoch.ratio("scratchnet", "torch")
                                  if has_torch else None)
-    # Plain against plain: the bare loop zeroes its gradient arrays and adds
-    # x.T @ g into them, as the package's printed backward does (see
+    # Plain against plain: the bare loop is the package's printed code written
+    # out (a new array for each ReLU, the loss on a copy of the logits,
+    # zero_grad then x.T @ g added into the gradient arrays; see
     # mlp.bare_numpy_epoch), so the ratio is the classes' cost alone.
     results["overhead_vs_bare"] = epoch.ratio("scratchnet", "bare")
-    results["bare_loop"] = "plain: zero_grad, then grad += x.T @ g"
+    results["bare_loop"] = ("plain, as the package: new ReLU arrays, "
+                            "zero_grad, then grad += x.T @ g")
     # With no classes at all: how close plain NumPy gets to PyTorch here.
     results["bare_ratio_vs_torch"] = (epoch.ratio("bare", "torch")
                                       if has_torch else None)
@@ -153,7 +155,8 @@ def run(quick: bool, threads: int, output: Path | None = None
 
     print("inference ...", file=sys.stderr)
     model = DEFAULTS.build_model()
-    fit(model, d.x_train, d.y_train, epochs=1, progress=False)
+    fit(model, DEFAULTS.build_optimizer(model.parameters()), d.x_train, d.y_train,
+        FitConfig(epochs=1))
     start = time.perf_counter()
     for _ in range(repeats):
         predictions = model.predict(d.x_test)

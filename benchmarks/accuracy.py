@@ -12,7 +12,7 @@ import numpy as np
 from scratchnet import metrics
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.presets import DEFAULTS
-from scratchnet.train import fit, train_step
+from scratchnet.train import FitConfig, fit, train_step
 
 from .common import MNIST
 
@@ -31,9 +31,9 @@ def seconds_to_98(d: MNIST, max_epochs: int = DEFAULTS.epochs) -> float | None:
             return True
         return False
 
-    fit(model, d.x_train, d.y_train, optimizer=DEFAULTS.build_optimizer(
-        model.parameters()), epochs=max_epochs, batch_size=DEFAULTS.batch_size,
-        seed=0, progress=False, on_epoch_end=check)
+    fit(model, DEFAULTS.build_optimizer(model.parameters()), d.x_train, d.y_train,
+        FitConfig(epochs=max_epochs, batch_size=DEFAULTS.batch_size, seed=0),
+        on_epoch_end=check)
     return reached[0] if reached else None
 
 

@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from scratchnet import data
 from scratchnet.presets import DEFAULTS
-from scratchnet.train import fit
+from scratchnet.train import FitConfig, fit
 
 
 def peak_rss_bytes() -> int:
@@ -40,8 +40,8 @@ def main(threads: int) -> None:
         x = data.preprocess(x_train)
         del x_train
         model = DEFAULTS.build_model()
-        fit(model, x, y_train, epochs=1, batch_size=DEFAULTS.batch_size,
-            progress=False)
+        fit(model, DEFAULTS.build_optimizer(model.parameters()), x, y_train,
+            FitConfig(epochs=1, batch_size=DEFAULTS.batch_size))
     peak = peak_rss_bytes()
     needed = x.nbytes + sum(p.value.nbytes for p in model.parameters())
     print(json.dumps({"peak_rss_bytes": peak, "needed_bytes": needed}))

@@ -42,15 +42,19 @@ def scratchnet_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
 def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
                      params: list[np.ndarray] | None = None
                      ) -> Callable[[], object]:
-    """The same network as straight-line NumPy: no classes, in-place updates.
+    """The same network as straight-line NumPy: no classes, the same arithmetic.
 
-    Plain against plain: it keeps its gradients as the package does, in
-    arrays zeroed before each batch (``Parameter.zero_grad``) and then
-    accumulated with the textbook ``grad += x.T @ g`` and ``grad +=
-    g.sum(axis=0)`` of ``Linear.backward``, not with any fused form. It
-    keeps the same books as ``train_epoch`` (the epoch's mean loss and
-    accuracy, which ``fit`` reports) and updates the weights with the same
-    rule in the same NumPy sweeps as ``SGD.step``, so the two loops do the
+    Plain against plain: every step is the package's printed code written
+    out, array for array. ``ReLU`` makes a new array forward and multiplies
+    by the mask ``x > 0`` backward (no in-place activation, which a layer
+    cannot do to its input); the loss works on a copy of the logits as
+    ``SoftmaxCrossEntropy`` does; the gradients live in arrays zeroed
+    before each batch (``Parameter.zero_grad``) and then accumulated with
+    the textbook ``grad += x.T @ g`` and ``grad += g.sum(axis=0)`` of
+    ``Linear.backward``, not with any fused form. It keeps the same books
+    as ``train_epoch`` (the epoch's mean loss and accuracy, which ``fit``
+    reports) and updates the weights with the same rule in the same NumPy
+    sweeps as ``SGD.step``, so the two loops do the
     same work and their ratio, ``overhead_vs_bare``, is the cost of the
     classes alone. ``params`` (``[W1, b1, W2, b2, W3, b3]``, updated in
     place) defaults to ``initial_weights()``.
@@ -69,36 +73,36 @@ def bare_numpy_epoch(x: np.ndarray, y: np.ndarray, order: np.ndarray,
             idx = order[start:start + BATCH]
             xb, yb = x.take(idx, axis=0), y.take(idx)
             rows = np.arange(len(idx))
-            h1 = xb @ w1
+            h1 = xb @ w1                   # Linear.forward: x @ W, += b
             h1 += b1
-            np.maximum(h1, 0, out=h1)
-            h2 = h1 @ w2
+            a1 = np.maximum(h1, 0)         # ReLU.forward: a new array
+            h2 = a1 @ w2
             h2 += b2
-            np.maximum(h2, 0, out=h2)
-            z = h2 @ w3
+            a2 = np.maximum(h2, 0)
+            z = a2 @ w3
             z += b3
-            correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
-            z -= z.max(axis=1, keepdims=True)
-            picked = z[rows, yb]
-            np.exp(z, out=z)
-            total = z.sum(axis=1, keepdims=True)
+            # SoftmaxCrossEntropy.forward and .backward, as the package
+            # computes them: the logits stay intact for the accuracy.
+            shifted = z - z.max(axis=1, keepdims=True)
+            picked = shifted[rows, yb]
+            probs = np.exp(shifted, out=shifted)
+            total = probs.sum(axis=1, keepdims=True)
+            probs /= total
             loss_sum += float(np.log(total).sum() - picked.sum())
-            z /= total
-            z[rows, yb] -= 1
-            z /= len(idx)
-            g2 = z @ w3.T
-            g2 *= h2 > 0
-            g1 = g2 @ w2.T
-            g1 *= h1 > 0
+            g3 = probs / len(idx)
+            g3[rows, yb] -= 1 / len(idx)
+            correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
+            g2 = (g3 @ w3.T) * (h2 > 0)    # Linear.backward, ReLU.backward
+            g1 = (g2 @ w2.T) * (h1 > 0)
             gw1, gb1, gw2, gb2, gw3, gb3 = grads
             for g in grads:            # zero_grad, then the plain +=
                 g.fill(0)
             gw1 += xb.T @ g1
             gb1 += g1.sum(axis=0)
-            gw2 += h1.T @ g2
+            gw2 += a1.T @ g2
             gb2 += g2.sum(axis=0)
-            gw3 += h2.T @ z
-            gb3 += z.sum(axis=0)
+            gw3 += a2.T @ g3
+            gb3 += g3.sum(axis=0)
             for p, v, g, s in zip(params, velocity, grads, scratch):
                 v *= MOMENTUM          # v = mu v + g, w -= lr v: the
                 v += g                 # book's eq-tr-momentum, the same

@@ -9,6 +9,7 @@ cache is fetched by the tests themselves, and any failure to get it fails.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,3 +48,29 @@ def torch() -> Any:
         return torch
     return pytest.importorskip("torch", reason="the oracle needs torch: "
                                "pip install -e '.[bench]'")
+
+
+def writable(directory: Path) -> bool:
+    try:
+        fd = os.open(directory / ".probe", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(directory / ".probe")
+    return True
+
+
+@pytest.fixture
+def read_only(tmp_path) -> Path:
+    """A directory this process cannot create files in.
+
+    Mode 0555 stops everyone but root; root (as in CI containers) is stopped
+    by sysfs, which refuses new files to anyone.
+    """
+    ro = tmp_path / "read-only"
+    ro.mkdir()
+    ro.chmod(0o555)
+    for candidate in (ro, Path("/sys")):
+        if candidate.is_dir() and not writable(candidate):
+            return candidate
+    pytest.skip("no directory here refuses new files to this user")

@@ -22,9 +22,7 @@ import pytest
 from data_server import closed_port_url, local_pip_args
 
 import scratchnet.cli
-from scratchnet.atomic import check_writable
 from scratchnet.cli import main
-from scratchnet.errors import NotWholeError, check_whole
 from scratchnet.model import META_KEY, mlp
 
 
@@ -51,32 +49,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     """The real entry point in a fresh interpreter."""
     return subprocess.run([sys.executable, "-m", "scratchnet", *args],
                           capture_output=True, text=True, timeout=600, check=False)
-
-
-def writable(directory: Path) -> bool:
-    try:
-        fd = os.open(directory / ".probe", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except OSError:
-        return False
-    os.close(fd)
-    os.unlink(directory / ".probe")
-    return True
-
-
-@pytest.fixture
-def read_only(tmp_path) -> Path:
-    """A directory this process cannot create files in.
-
-    Mode 0555 stops everyone but root; root (as in CI containers) is stopped
-    by sysfs, which refuses new files to anyone.
-    """
-    ro = tmp_path / "read-only"
-    ro.mkdir()
-    ro.chmod(0o555)
-    for candidate in (ro, Path("/sys")):
-        if candidate.is_dir() and not writable(candidate):
-            return candidate
-    pytest.skip("no directory here refuses new files to this user")
 
 
 def one_line(err: str) -> str:
@@ -344,25 +316,3 @@ def test_a_bug_in_scratchnet_keeps_its_traceback(monkeypatch):
     monkeypatch.setitem(scratchnet.cli.COMMANDS, ("data", "info"), buggy)
     with pytest.raises(ValueError, match="a bug"):
         main(["data", "info"])
-
-
-def test_check_writable_refuses_each_impossible_destination(tmp_path, read_only):
-    (tmp_path / "a-file").write_text("x")
-    with pytest.raises(IsADirectoryError):
-        check_writable(tmp_path)
-    with pytest.raises(NotADirectoryError):
-        check_writable(tmp_path / "a-file" / "model.npz")
-    with pytest.raises(OSError, match=re.escape(str(read_only))):
-        check_writable(read_only / "model.npz")
-    ok = tmp_path / "new" / "dirs" / "model.npz"
-    assert check_writable(ok) == ok and not (tmp_path / "new").exists()
-
-
-def test_check_whole_takes_whole_numbers_and_names_the_rest():
-    assert check_whole("epochs", np.int64(3)) == 3
-    with pytest.raises(NotWholeError, match="epochs must be a whole number, got 1.5"):
-        check_whole("epochs", 1.5)
-    with pytest.raises(NotWholeError):
-        check_whole("epochs", True)
-    with pytest.raises(ValueError, match=">= 1, got 0"):
-        check_whole("epochs", 0)

@@ -118,11 +118,13 @@ def test_an_explicit_value_wins_over_the_preset_even_the_mlp_default(
 
 @pytest.fixture
 def trained(monkeypatch):
-    """Run ``main`` on ``TINY`` and return what it handed ``fit``; trains nothing."""
+    """Run ``main`` on ``TINY`` and return what it handed ``fit`` (the
+    ``FitConfig``'s fields among it); trains nothing."""
     seen: dict = {}
 
-    def watch(model, x, y, **kwargs):
-        seen.update(kwargs, model=model, n_train=len(x))
+    def watch(model, optimizer, x, y, config, **kwargs):
+        seen.update(vars(config), **kwargs, model=model, optimizer=optimizer,
+                    n_train=len(x))
         return History()
 
     monkeypatch.setattr(cli, "fit", watch)
@@ -196,7 +198,7 @@ def test_schedule_augmentation_early_stopping_and_seed_reach_fit(trained):
 
 def test_the_split_follows_the_resolved_recipe(trained):
     assert trained("--val", "100")["n_train"] == 200
-    assert len(trained("--val", "100")["validation_data"][0]) == 100
+    assert len(trained("--val", "100")["validation"][0]) == 100
 
 
 def test_help_shows_a_default_for_every_train_option(capsys):

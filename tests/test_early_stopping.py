@@ -11,7 +11,7 @@ import pytest
 
 from scratchnet.model import mlp
 from scratchnet.optim import Adam
-from scratchnet.train import EarlyStopping, History, fit
+from scratchnet.train import EarlyStopping, FitConfig, History, fit
 
 
 def xor(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -47,9 +47,9 @@ def test_fit_restores_the_best_epoch_even_when_it_never_stopped_early() -> None:
     def keep(epoch, history):
         kept[epoch] = weights(model)
 
-    history = fit(model, x, y, optimizer=Adam(model.parameters(), lr=0.02),
-                  epochs=6, batch_size=32, validation_data=(x_val, y_val),
-                  progress=False, on_epoch_end=keep, early_stopping=100)
+    history = fit(model, Adam(model.parameters(), lr=0.02), x, y,
+                  FitConfig(epochs=6, batch_size=32, early_stopping=100),
+                  validation=(x_val, y_val), on_epoch_end=keep)
     assert len(history) == 6                       # it ran to the end
     best = int(np.argmin(history.val_loss)) + 1
     assert best < 6

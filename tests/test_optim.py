@@ -258,7 +258,7 @@ def test_a_reader_s_own_optimizer_subclass_trains_with_fit():
     """``Optimizer`` is the extension point: subclass it, write ``step``."""
     from scratchnet.model import mlp
     from scratchnet.optim import Optimizer
-    from scratchnet.train import fit
+    from scratchnet.train import FitConfig, fit
 
     class SignSGD(Optimizer):
         def step(self) -> None:
@@ -269,8 +269,8 @@ def test_a_reader_s_own_optimizer_subclass_trains_with_fit():
     x = rng.uniform(-1, 1, (256, 2)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     model = mlp([2, 8, 2], seed=0)
-    history = fit(model, x, y, optimizer=SignSGD(model.parameters(), lr=0.01),
-                  epochs=5, batch_size=32, lr_schedule="constant", progress=False)
+    history = fit(model, SignSGD(model.parameters(), lr=0.01), x, y,
+                  FitConfig(epochs=5, batch_size=32, lr_schedule="constant"))
     assert history.train_loss[-1] < history.train_loss[0]
     assert "SignSGD(lr=0.01;" in repr(SignSGD(model.parameters(), lr=0.01))
     with pytest.raises(NotImplementedError):

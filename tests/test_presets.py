@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import inspect
 import json
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from scratchnet.conv import Conv2D
 from scratchnet.layers import Linear
 from scratchnet.optim import AdamW, FusedAdam
 from scratchnet.presets import BEST_CNN, BEST_VIT, DEFAULTS, PRESETS, TrainConfig
-from scratchnet.train import fit
+from scratchnet.train import FitConfig
 
 
 def test_defaults_are_the_recommended_mnist_recipe():
@@ -32,17 +31,15 @@ def test_defaults_are_the_recommended_mnist_recipe():
     assert type(opt) is FusedAdam and opt.lr == 4e-3 and opt.weight_decay == 0
     assert (DEFAULTS.lr_schedule, DEFAULTS.epochs, DEFAULTS.batch_size,
             DEFAULTS.n_val, DEFAULTS.seed) == ("cosine", 10, 256, 5000, 0)
-    assert DEFAULTS.fit_kwargs()["augment"] is None
-    assert DEFAULTS.fit_kwargs()["early_stopping"] is None
+    assert DEFAULTS.fit_config() == FitConfig()      # fit's own defaults
     assert PRESETS["best-mlp"] is DEFAULTS
 
 
 def test_fit_s_own_plain_defaults_are_the_defaults_recipe():
     """``train`` does not import ``presets``; this keeps the two in step."""
-    params = inspect.signature(fit).parameters
-    assert params["epochs"].default == DEFAULTS.epochs
-    assert params["batch_size"].default == DEFAULTS.batch_size
-    assert params["lr_schedule"].default == DEFAULTS.lr_schedule
+    plain = FitConfig()
+    assert (plain.epochs, plain.batch_size, plain.lr_schedule, plain.seed) == (
+        DEFAULTS.epochs, DEFAULTS.batch_size, DEFAULTS.lr_schedule, DEFAULTS.seed)
     assert scratchnet.train.LR == DEFAULTS.lr and DEFAULTS.optimizer == "adam"
 
 
@@ -66,11 +63,10 @@ def test_the_best_cnn_preset_is_the_book_s_recipe():
     assert sum(p.size for p in model.parameters()) == 117_066
     optimizer = BEST_CNN.build_optimizer(model.parameters())
     assert type(optimizer) is FusedAdam and optimizer.lr == 2e-3
-    kwargs = BEST_CNN.fit_kwargs()
-    assert (kwargs["epochs"], kwargs["batch_size"], kwargs["lr_schedule"]) == (
-        8, 128, "cosine")
-    assert isinstance(kwargs["augment"], Augment)
-    assert kwargs["augment"].max_shift == 2
+    config = BEST_CNN.fit_config()
+    assert (config.epochs, config.batch_size, config.lr_schedule) == (8, 128, "cosine")
+    assert isinstance(config.augment, Augment)
+    assert config.augment.max_shift == 2
     assert PRESETS["best-cnn"] is BEST_CNN
 
 
@@ -88,11 +84,11 @@ def test_the_best_vit_preset_is_the_recorded_recipe():
     optimizer = BEST_VIT.build_optimizer(model.parameters())
     assert type(optimizer) is AdamW and optimizer.lr == 2e-3
     assert optimizer.decoupled_weight_decay == 0.05
-    kwargs = BEST_VIT.fit_kwargs()
-    assert (kwargs["epochs"], kwargs["batch_size"], kwargs["lr_schedule"]) == (
+    config = BEST_VIT.fit_config()
+    assert (config.epochs, config.batch_size, config.lr_schedule) == (
         20, 128, "warmup_cosine")
-    assert isinstance(kwargs["augment"], Augment)
-    assert kwargs["augment"].max_shift == 2
+    assert isinstance(config.augment, Augment)
+    assert config.augment.max_shift == 2
     assert PRESETS["best-vit"] is BEST_VIT and BEST_VIT.kind == "vit"
 
 
@@ -133,8 +129,10 @@ def test_a_transformer_recipe_refuses_what_it_cannot_honour():
 
 def test_train_config_new_fields_default_to_off():
     assert TrainConfig().build_augment() is None
-    kwargs = TrainConfig().fit_kwargs()
-    assert kwargs["augment"] is None and kwargs["early_stopping"] is None
+    config = TrainConfig().fit_config()
+    assert config.augment is None and config.early_stopping is None
+    assert TrainConfig(early_stopping=3, seed=7).fit_config() == FitConfig(
+        early_stopping=3, seed=7)
     config = TrainConfig(optimizer="adamw", augment_shift=2, weight_decay=0.01,
                          init="glorot", early_stopping=3)
     model = config.build_model()

@@ -11,10 +11,11 @@ from scratchnet.data import load_mnist, preprocess
 from scratchnet.layers import Dropout, Linear, ReLU
 from scratchnet.losses import MSE, Loss, SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
-from scratchnet.optim import SGD, Adam
+from scratchnet.optim import SGD, Adam, FusedAdam
 from scratchnet.train import (
     LR,
     EarlyStopping,
+    FitConfig,
     History,
     TrainingDiverged,
     fit,
@@ -28,15 +29,26 @@ def xor_data(n: int = 512, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, (x[:, 0] * x[:, 1] > 0).astype(np.int64)
 
 
-def train_xor(seed: int = 0, **kwargs) -> tuple[object, History]:
+def train_xor(seed: int = 0, epochs: int = 30, validation: int = 0,
+              progress: bool = False, on_epoch_end=None, **options
+              ) -> tuple[object, History]:
+    """``fit`` on xor data; ``validation`` holds out that many last rows."""
     x, y = xor_data()
+    n = len(x) - validation
     model = mlp([2, 32, 2], seed=seed)
     opt = Adam(model.parameters(), lr=0.02)
-    kwargs.setdefault("progress", False)
-    history = fit(model, x, y, optimizer=opt, epochs=kwargs.pop("epochs", 30),
-                  batch_size=32, seed=seed, **kwargs)
+    config = FitConfig(epochs=epochs, batch_size=32, seed=seed, **options)
+    history = fit(model, opt, x[:n], y[:n], config, progress=progress,
+                  validation=(x[n:], y[n:]) if validation else None,
+                  on_epoch_end=on_epoch_end)
     assert opt.lr == 0.02                        # a schedule leaves no trace
     return model, history
+
+
+def plain_fit(x, y, **options) -> History:
+    """``fit`` of a small 2-4-2 network with SGD and ``FitConfig(**options)``."""
+    model = mlp([2, 4, 2], seed=0)
+    return fit(model, SGD(model.parameters(), lr=0.1), x, y, FitConfig(**options))
 
 
 def test_a_small_network_learns_xor():
@@ -57,19 +69,14 @@ def test_the_same_seed_gives_the_same_history_and_weights():
     assert h3.train_loss != h1.train_loss
 
 
-def test_validation_split_holds_out_the_last_rows():
+def test_validation_scores_every_epoch_and_changes_no_training_number():
+    _, scored = train_xor(epochs=3, validation=128)
+    assert len(scored.val_loss) == len(scored.val_acc) == 3
     x, y = xor_data()
-    runs = []
-    for kwargs in ({"validation_split": 0.25},
-                   {"validation_data": (x[384:], y[384:])}):
-        model = mlp([2, 8, 2], seed=0)
-        rows = slice(None) if "validation_split" in kwargs else slice(0, 384)
-        runs.append(fit(model, x[rows], y[rows], epochs=3, batch_size=64,
-                        progress=False, **kwargs))
-    split, explicit = runs
-    assert len(split.val_loss) == len(split.val_acc) == 3
-    assert split.val_acc == explicit.val_acc
-    assert split.train_loss == explicit.train_loss
+    model = mlp([2, 32, 2], seed=0)
+    unscored = fit(model, Adam(model.parameters(), lr=0.02), x[:384], y[:384],
+                   FitConfig(epochs=3, batch_size=32))
+    assert unscored.val_acc == [] and unscored.train_loss == scored.train_loss
 
 
 def test_validation_numbers_are_an_eval_mode_pass():
@@ -80,9 +87,8 @@ def test_validation_numbers_are_an_eval_mode_pass():
     x, y = xor_data()
     model = Sequential(Linear(2, 32, rng=0), ReLU(), Dropout(0.5, rng=1),
                        Linear(32, 2, rng=2))
-    history = fit(model, x, y, optimizer=Adam(model.parameters(), lr=0.02),
-                  epochs=3, batch_size=32, validation_data=(x, y),
-                  progress=False)
+    history = fit(model, Adam(model.parameters(), lr=0.02), x, y,
+                  FitConfig(epochs=3, batch_size=32), validation=(x, y))
     assert not model.training
     logits = x @ model[0].W.value + model[0].b.value
     logits = np.maximum(logits, 0) @ model[3].W.value + model[3].b.value
@@ -98,9 +104,6 @@ def test_validation_numbers_are_an_eval_mode_pass():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"validation_split": 1.0}, "validation_split"),
-    ({"validation_split": 0.2, "validation_data": (np.zeros((1, 2)), [0])},
-     "cannot be combined"),
     ({"epochs": 0}, "epochs must be a whole number >= 1, got 0"),
     ({"batch_size": 0}, "batch_size must be a whole number >= 1, got 0"),
     ({"lr_schedule": "linear"}, "lr_schedule must be one of"),
@@ -108,14 +111,14 @@ def test_validation_numbers_are_an_eval_mode_pass():
 def test_bad_settings_are_refused(kwargs, message):
     x, y = xor_data(64)
     with pytest.raises(ValueError, match=message):
-        fit(mlp([2, 4, 2]), x, y, progress=False, **kwargs)
+        plain_fit(x, y, **kwargs)
 
 
 @pytest.mark.parametrize("y", [np.zeros(63, int), np.zeros(64), np.zeros((64, 2), int)])
 def test_y_must_be_integer_labels_as_long_as_x(y):
     x, _ = xor_data(64)
     with pytest.raises(ValueError, match=r"integer labels y \(n,\) of the same length"):
-        fit(mlp([2, 4, 2]), x, y, progress=False)
+        plain_fit(x, y)
 
 
 @pytest.mark.filterwarnings("error")          # and no NumPy overflow warnings
@@ -123,8 +126,8 @@ def test_a_huge_learning_rate_raises_training_diverged_with_a_hint():
     x, y = xor_data()
     model = mlp([2, 32, 2], seed=0)
     with pytest.raises(TrainingDiverged) as err:
-        fit(model, x * 1e3, y, optimizer=SGD(model.parameters(), lr=1e6),
-            epochs=3, batch_size=32, progress=False)
+        fit(model, SGD(model.parameters(), lr=1e6), x * 1e3, y,
+            FitConfig(epochs=3, batch_size=32))
     message = str(err.value)
     assert isinstance(err.value, RuntimeError)
     assert "epoch 1, step" in message and "is too high" in message
@@ -139,8 +142,8 @@ def test_an_update_that_overflows_on_the_last_step_is_caught():
     x, y = xor_data(64)
     model = mlp([2, 4, 2], seed=0)
     with pytest.raises(TrainingDiverged, match="weights '0.W' became NaN or inf"):
-        fit(model, x, y, optimizer=SGD(model.parameters(), lr=1e300), epochs=1,
-            batch_size=10**9, progress=False)
+        fit(model, SGD(model.parameters(), lr=1e300), x, y,
+            FitConfig(epochs=1, batch_size=10**9))
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -151,20 +154,21 @@ def test_an_update_that_overflows_on_the_last_step_is_caught():
 def test_non_integer_epochs_and_batch_sizes_are_named(kwargs, error, message):
     x, y = xor_data(64)
     with pytest.raises(error, match=message):
-        fit(mlp([2, 4, 2]), x, y, progress=False, **kwargs)
+        plain_fit(x, y, **kwargs)
 
 
 def test_empty_validation_data_is_refused_before_training():
     x, y = xor_data(64)
-    with pytest.raises(ValueError, match="validation_data must be .* at least one"):
-        fit(mlp([2, 4, 2]), x, y, validation_data=(x[:0], y[:0]), progress=False)
+    model = mlp([2, 4, 2])
+    with pytest.raises(ValueError, match="validation must be .* at least one"):
+        fit(model, SGD(model.parameters(), lr=0.1), x, y, validation=(x[:0], y[:0]))
 
 
 def test_nan_inputs_are_named_as_the_cause_of_divergence():
     x, y = xor_data()
     x[100] = np.nan
     with pytest.raises(TrainingDiverged, match="input batch contains NaN"):
-        fit(mlp([2, 4, 2]), x, y, epochs=1, batch_size=32, progress=False)
+        plain_fit(x, y, epochs=1, batch_size=32)
 
 
 def test_on_epoch_end_can_stop_training_early():
@@ -187,15 +191,17 @@ def test_schedules_change_the_result_but_not_the_optimizer_setting():
 def test_fit_works_with_mse_on_integer_labels():
     x, y = xor_data()
     model = mlp([2, 32, 2], activation="tanh", seed=0)
-    history = fit(model, x, y, loss=MSE(), optimizer=SGD(model.parameters(), 0.5),
-                  epochs=20, batch_size=16, progress=False)
+    history = fit(model, SGD(model.parameters(), 0.5), x, y,
+                  FitConfig(epochs=20, batch_size=16), loss=MSE())
     assert history.train_acc[-1] > 0.8
 
 
-def test_progress_bar_goes_to_stderr_and_can_be_switched_off(capsys):
+def test_progress_bar_goes_to_stderr_and_is_off_unless_asked_for(capsys):
     train_xor(epochs=1, progress=True)
     assert "epoch 1/1" in capsys.readouterr().err
-    train_xor(epochs=1, progress=False)
+    x, y = xor_data()
+    model = mlp([2, 4, 2])
+    fit(model, SGD(model.parameters(), lr=0.1), x, y, FitConfig(epochs=1))
     captured = capsys.readouterr()
     assert captured.err == captured.out == ""
 
@@ -253,9 +259,9 @@ def test_fit_with_early_stopping_leaves_the_best_validation_weights():
         snapshots[epoch] = _weights(model)
 
     model = mlp([2, 32, 2], seed=0)
-    history = fit(model, x, y, optimizer=Adam(model.parameters(), lr=0.02),
-                  epochs=20, batch_size=32, validation_data=(x_val, y_val),
-                  progress=False, on_epoch_end=keep, early_stopping=3)
+    history = fit(model, Adam(model.parameters(), lr=0.02), x, y,
+                  FitConfig(epochs=20, batch_size=32, early_stopping=3),
+                  validation=(x_val, y_val), on_epoch_end=keep)
     best = int(np.argmin(history.val_loss)) + 1
     assert len(history) == best + 3 < 20
     for now, kept in zip(_weights(model), snapshots[best]):
@@ -269,10 +275,10 @@ def test_fit_applies_augment_to_training_batches_only():
         seen.append(xb.shape)
         return xb
 
-    _, history = train_xor(epochs=1, augment=spy, validation_split=0.25)
+    _, history = train_xor(epochs=1, augment=spy, validation=128)
     assert seen and all(s[1] == 2 for s in seen)
     assert sum(s[0] for s in seen) == 384        # the 75% training rows
-    _, plain = train_xor(epochs=1, validation_split=0.25)
+    _, plain = train_xor(epochs=1, validation=128)
     assert history.train_loss == plain.train_loss   # identity changes nothing
 
 
@@ -283,8 +289,8 @@ def test_a_small_mlp_reaches_97_percent_on_real_mnist():
     (x, y), (x_test, y_test) = load_mnist(progress=False)
     x, x_test = preprocess(x), preprocess(x_test)
     model = mlp([784, 128, 10], seed=0)
-    fit(model, x, y, optimizer=Adam(model.parameters(), lr=3e-3),
-        lr_schedule="cosine", epochs=3, batch_size=128, seed=0, progress=False)
+    fit(model, Adam(model.parameters(), lr=3e-3), x, y,
+        FitConfig(epochs=3, batch_size=128, lr_schedule="cosine"))
     assert np.mean(model.predict(x_test) == y_test) >= 0.97
 
 
@@ -309,8 +315,9 @@ class HingeLoss:
 def test_fit_trains_with_any_loss_that_keeps_the_loss_protocol():
     x, y = xor_data()
     loss: Loss = HingeLoss()
-    history = fit(mlp([2, 16, 2], seed=0), x, y, loss=loss, epochs=20, batch_size=32,
-                  progress=False)
+    model = mlp([2, 16, 2], seed=0)
+    history = fit(model, FusedAdam(model.parameters(), lr=LR), x, y,
+                  FitConfig(epochs=20, batch_size=32), loss=loss)
     # Two classes, outputs near 0 at the start: the hinge loss is near 2
     # (cross-entropy would be near log 2 = 0.69), so these are its values.
     assert history.train_loss[0] > 1.2

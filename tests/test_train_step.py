@@ -15,7 +15,13 @@ from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import Sequential, mlp
 from scratchnet.optim import SGD, Adam, AdamW, FusedAdam
 from scratchnet.parameter import Parameter
-from scratchnet.train import TrainingDiverged, fit, train_epoch, train_step
+from scratchnet.train import (
+    FitConfig,
+    TrainingDiverged,
+    fit,
+    train_epoch,
+    train_step,
+)
 
 
 def batch(n: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -76,8 +82,8 @@ def test_a_loss_that_diverges_after_updates_blames_the_rate_and_says_where():
     x, y = batch()
     model = mlp([6, 5, 3], seed=0)
     with pytest.raises(TrainingDiverged) as caught:
-        fit(model, x, y, optimizer=SGD(model.parameters(), lr=1e30), epochs=3,
-            batch_size=8, lr_schedule="constant", progress=False)
+        fit(model, SGD(model.parameters(), lr=1e30), x, y,
+            FitConfig(epochs=3, batch_size=8, lr_schedule="constant"))
     err = caught.value
     assert err.suggested_lr == pytest.approx(4e-3)
     assert f"at epoch {err.epoch}, step {err.step} of 4" in str(err)
@@ -92,8 +98,8 @@ def test_train_epoch_and_fit_are_train_step_over_the_batches():
                          x[order[i:i + 25]], y[order[i:i + 25]])[0]
               for i in range(0, 100, 25)]
     seen = []
-    fit(by_fit, x, y, optimizer=SGD(by_fit.parameters(), lr=0.1), epochs=1,
-        batch_size=25, lr_schedule="constant", seed=0, progress=False,
+    fit(by_fit, SGD(by_fit.parameters(), lr=0.1), x, y,
+        FitConfig(epochs=1, batch_size=25, lr_schedule="constant", seed=0),
         on_step=lambda step, value: seen.append((step, value)))
     assert seen == [(i + 1, v) for i, v in enumerate(values)]
     for a, b in zip(by_hand.parameters(), by_fit.parameters()):
@@ -103,7 +109,9 @@ def test_train_epoch_and_fit_are_train_step_over_the_batches():
 def test_on_step_counts_steps_across_epochs_and_train_epoch_reports_accuracy():
     x, y = batch(60)
     steps = []
-    fit(mlp([6, 3], seed=0), x, y, epochs=3, batch_size=25, progress=False,
+    model = mlp([6, 3], seed=0)
+    fit(model, SGD(model.parameters(), lr=0.1), x, y,
+        FitConfig(epochs=3, batch_size=25),
         on_step=lambda step, value: steps.append(step))
     assert steps == list(range(1, 10))
     model = mlp([6, 3], seed=0)
@@ -137,7 +145,8 @@ class Scale(Layer):
 def test_a_custom_first_layer_with_the_two_documented_methods_trains():
     x, y = batch(64)
     model = Sequential(Scale(6), Linear(6, 3, rng=0))
-    history = fit(model, x, y, epochs=3, batch_size=16, progress=False)
+    history = fit(model, Adam(model.parameters(), lr=4e-3), x, y,
+                  FitConfig(epochs=3, batch_size=16))
     assert len(history) == 3 and not np.allclose(model[0].s.value, 1.0)
     assert history.train_loss[-1] < history.train_loss[0]
 

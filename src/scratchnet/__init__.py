@@ -7,7 +7,10 @@ seconds on a laptop CPU. One idea per module: ``functional`` (the math),
 the recipes.
 
 The path of one MNIST image, from the IDX file to the weight update, is
-eight files (``fit``, ``train_epoch`` and the checks around them aside):
+eight files: ``data/mnist.py``, ``data/idx.py``, ``model.py``,
+``layers.py``, ``losses.py``, ``parameter.py``, ``train.py``, ``optim.py``.
+Set aside are the loops around it (``fit``, ``train_epoch``), the cache's
+directory and checksum (``data/cache.py``) and the input checks:
 
 1. ``data/mnist.py``: ``load_mnist`` reads the cached, checksum-verified
    IDX bytes; ``data/idx.py``'s ``read_idx`` makes them a ``uint8``
@@ -78,6 +81,7 @@ from scratchnet.parameter import Parameter
 from scratchnet.presets import BEST_CNN, DEFAULTS, PRESETS, TrainConfig
 from scratchnet.train import (
     EarlyStopping,
+    FitConfig,
     History,
     TrainingDiverged,
     evaluate,
@@ -103,6 +107,7 @@ __all__ = [
     "Conv2D",
     "Dropout",
     "EarlyStopping",
+    "FitConfig",
     "Flatten",
     "FusedAdam",
     "GradcheckResult",

@@ -46,7 +46,6 @@ import numpy as np
 from scratchnet import __version__, atomic, data, metrics, model_file
 from scratchnet.errors import UsageError, check_whole
 from scratchnet.layers import ACTIVATIONS, INITS
-from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.model import ModelFileError, Sequential
 from scratchnet.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from scratchnet.presets import DEFAULTS, PRESETS, TrainConfig
@@ -437,9 +436,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     probe = x_train[:2000], y_train[:2000]
     start_loss = _probe_loss(model, *probe)
     start = time.perf_counter()
-    history = fit(model, x_train, y_train, loss=SoftmaxCrossEntropy(),
-                  optimizer=optimizer, validation_data=validation,
-                  progress=not args.quiet, **recipe.fit_kwargs())
+    history = fit(model, optimizer, x_train, y_train, recipe.fit_config(),
+                  validation=validation, progress=not args.quiet)
     train_seconds = time.perf_counter() - start
     end_loss = _probe_loss(model, *probe)
     if not end_loss <= start_loss * 1.001:   # beyond rounding; NaN is False too

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from typing import Any
 
 from scratchnet.attention import vit
 from scratchnet.augment import Augment
@@ -23,6 +22,7 @@ from scratchnet.errors import check_whole
 from scratchnet.model import Sequential, cnn, mlp
 from scratchnet.optim import OPTIMIZERS, SGD, Optimizer
 from scratchnet.parameter import Parameter
+from scratchnet.train import FitConfig
 
 
 @dataclass(frozen=True)
@@ -156,13 +156,13 @@ class TrainConfig:
         return Augment(self.augment_shift, self.augment_degrees,
                        seed=self.seed + 1)
 
-    def fit_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of ``fit`` that this recipe sets, e.g.
-        ``fit(model, x, y, optimizer=..., **config.fit_kwargs())``."""
-        return {"epochs": self.epochs, "batch_size": self.batch_size,
-                "lr_schedule": self.lr_schedule, "seed": self.seed,
-                "augment": self.build_augment(),
-                "early_stopping": self.early_stopping or None}
+    def fit_config(self) -> FitConfig:
+        """How ``fit`` runs this recipe's loop, e.g.
+        ``fit(model, optimizer, x, y, config.fit_config())``."""
+        return FitConfig(epochs=self.epochs, batch_size=self.batch_size,
+                         lr_schedule=self.lr_schedule, seed=self.seed,
+                         augment=self.build_augment(),
+                         early_stopping=self.early_stopping or None)
 
 
 DEFAULTS = TrainConfig()

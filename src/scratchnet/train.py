@@ -5,9 +5,10 @@ is built around. ``train_epoch`` runs it over a shuffled pass of the data;
 ``fit`` runs epochs, shuffling with its own seeded Generator, and records
 one row of ``History`` per epoch, with validation, a learning-rate schedule,
 augmentation and early stopping around it. The same seed gives the same
-batches, so the same model and numbers. ``fit``'s defaults are plain values
-here; the recipes (``presets``) build on this module, not the other way
-round, and ``presets.DEFAULTS`` is the same recipe as ``fit``'s defaults.
+batches, so the same model and numbers. How long and in what batches is
+one ``FitConfig``, whose defaults are plain values here; the recipes
+(``presets``) build on this module, not the other way round, and
+``presets.DEFAULTS.fit_config()`` is ``FitConfig()``.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ from tqdm import tqdm
 from scratchnet.errors import check_whole
 from scratchnet.losses import Loss, SoftmaxCrossEntropy
 from scratchnet.model import Sequential
-from scratchnet.optim import SCHEDULES, FusedAdam, Optimizer
+from scratchnet.optim import SCHEDULES, Optimizer
 
-__all__ = ["EarlyStopping", "History", "TrainingDiverged", "evaluate", "fit",
+__all__ = ["EarlyStopping", "FitConfig", "History", "TrainingDiverged", "evaluate", "fit",
            "suggest_lr", "train_epoch", "train_step"]
 
 EPOCHS, BATCH_SIZE, LR, LR_SCHEDULE = 10, 256, 4e-3, "cosine"
-"""``fit``'s defaults: 10 epochs of batches of 256, Adam (in its fused form)
-at a learning rate of 4e-3 with cosine decay; ``presets.DEFAULTS`` names
-the same recipe."""
+"""``FitConfig``'s defaults: 10 epochs of batches of 256 with cosine decay;
+``LR``, 4e-3, is the rate Adam trains them well at (``suggest_lr`` never
+offers more). ``presets.DEFAULTS`` names the same recipe."""
 
 
 StepCallback = Callable[[int, float], None]
@@ -43,7 +44,7 @@ across epochs, ``loss`` the batch's loss before its update."""
 class EarlyStopping:
     """Stop when the validation loss has not improved for ``patience`` epochs.
 
-    Use it as ``fit(..., early_stopping=patience)`` or as a callback,
+    Use it as ``FitConfig(early_stopping=patience)`` or as a callback,
     ``fit(..., on_epoch_end=EarlyStopping(model, patience))``. It keeps a
     copy of the weights of the best epoch so far (``monitor`` is
     ``"val_loss"``, lower is better, or ``"val_acc"``, higher is better) and,
@@ -70,7 +71,7 @@ class EarlyStopping:
         values = getattr(history, self.monitor)
         if not values:
             raise ValueError("early stopping needs validation data: pass "
-                             "validation_data or validation_split to fit")
+                             "validation to fit")
         sign = 1.0 if self.monitor == "val_loss" else -1.0   # lower is better
         score = sign * values[-1]
         if self.best is None or score < self.best - self.min_delta:
@@ -152,47 +153,59 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, loss: Loss | None 
     return value, float(np.mean(logits.argmax(axis=1) == y))
 
 
-def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
-        loss: Loss | None = None, optimizer: Optimizer | None = None,
-        epochs: int = EPOCHS, batch_size: int = BATCH_SIZE,
-        lr_schedule: str | Callable[[int, int], float] = LR_SCHEDULE,
-        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-        validation_split: float = 0.0, seed: int | np.random.Generator = 0,
-        progress: bool = True,
-        on_epoch_end: Callable[[int, History], bool | None] | None = None,
-        augment: Callable[[np.ndarray], np.ndarray] | None = None,
-        early_stopping: int | EarlyStopping | None = None,
-        on_step: StepCallback | None = None,
-        ) -> History:
-    """Train ``model`` on ``x`` ``(n, features)`` and labels ``y`` ``(n,)``.
+@dataclass(frozen=True)
+class FitConfig:
+    """How ``fit`` runs the loop: how long, in what batches, in what order.
 
-    Defaults: ``SoftmaxCrossEntropy()``, ``FusedAdam`` (Adam, done in place)
-    at ``lr=4e-3``, cosine decay, 10 epochs of batches of 256 (the
-    ``presets.DEFAULTS`` recipe). The learning rate of step ``t`` of ``T`` is
-    ``lr * lr_schedule(t, T)``: ``"cosine"``, ``"constant"`` or a function.
-    ``validation_split`` holds out that fraction of the *last* rows of ``x``.
-    ``on_epoch_end(epoch, history)`` may return True to stop early;
-    ``on_step(step, loss)`` sees every batch's loss.
-    ``augment`` maps each training batch ``(batch, features)`` to a new one
-    of the same shape (e.g. ``augment.Augment``); validation data is never
-    augmented. ``early_stopping`` (a patience in epochs, or an
-    ``EarlyStopping``) stops when the validation loss stops improving and
-    leaves the best epoch's weights in the model. Raises
-    ``TrainingDiverged`` as soon as the loss is NaN or infinite, or, after
-    an epoch's last update, any weight is.
+    ``epochs`` passes over the data in mini-batches of ``batch_size``,
+    shuffled by a Generator seeded with ``seed``. The learning rate of step
+    ``t`` of ``T`` is the optimizer's ``lr * lr_schedule(t, T)``:
+    ``"cosine"``, ``"constant"`` or a function. ``augment`` maps each
+    training batch ``(batch, features)`` to a new one of the same shape
+    (e.g. ``augment.Augment``); validation data is never augmented.
+    ``early_stopping`` (a patience in epochs, or an ``EarlyStopping``)
+    stops when the validation loss stops improving and leaves the best
+    epoch's weights in the model. ``presets.TrainConfig.fit_config()``
+    gives a whole recipe's.
     """
+
+    epochs: int = EPOCHS
+    batch_size: int = BATCH_SIZE
+    lr_schedule: str | Callable[[int, int], float] = LR_SCHEDULE
+    seed: int = 0
+    augment: Callable[[np.ndarray], np.ndarray] | None = None
+    early_stopping: int | EarlyStopping | None = None
+
+
+def fit(model: Sequential, optimizer: Optimizer, x: np.ndarray, y: np.ndarray,
+        config: FitConfig | None = None, *, loss: Loss | None = None,
+        validation: tuple[np.ndarray, np.ndarray] | None = None,
+        on_step: StepCallback | None = None,
+        on_epoch_end: Callable[[int, History], bool | None] | None = None,
+        progress: bool = False) -> History:
+    """Train ``model`` with ``optimizer`` on ``x`` ``(n, features)``, ``y`` ``(n,)``.
+
+    ``config`` says how long and in what batches (``FitConfig()``: 10
+    epochs of 256, cosine decay, seed 0); ``loss`` defaults to
+    ``SoftmaxCrossEntropy()``. With ``validation=(x_val, y_val)`` every
+    epoch is scored on it too. ``on_step(step, loss)`` sees every batch's
+    loss; ``on_epoch_end(epoch, history)`` may return True to stop early;
+    ``progress`` shows a progress bar. Raises ``TrainingDiverged`` as soon
+    as the loss is NaN or infinite, or, after an epoch's last update, any
+    weight is.
+    """
+    config = config or FitConfig()
+    epochs, batch_size = config.epochs, config.batch_size
     check_whole("epochs", epochs)
     check_whole("batch_size", batch_size)
-    x, y, validation_data = _split(x, y, validation_data, validation_split)
-    stopper = (EarlyStopping(model, early_stopping)
-               if isinstance(early_stopping, int) else early_stopping)
-    if stopper is not None and validation_data is None:
-        raise ValueError("early_stopping needs validation data: pass "
-                         "validation_data or validation_split")
+    _check_data(x, y, validation)
+    stopper = (EarlyStopping(model, config.early_stopping)
+               if isinstance(config.early_stopping, int) else config.early_stopping)
+    if stopper is not None and validation is None:
+        raise ValueError("early_stopping needs validation data: pass validation")
     loss = loss or SoftmaxCrossEntropy()
-    optimizer = optimizer or FusedAdam(model.parameters(), lr=LR)
-    schedule = _schedule(lr_schedule)
-    rng, base_lr = np.random.default_rng(seed), optimizer.lr
+    schedule = _schedule(config.lr_schedule)
+    rng, base_lr = np.random.default_rng(config.seed), optimizer.lr
     steps = math.ceil(len(x) / batch_size)
 
     def set_lr(step: int) -> None:         # step counts from 0 across epochs
@@ -207,12 +220,12 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                 train_loss, train_acc = train_epoch(
                     model, loss, optimizer, x, y, order, batch_size=batch_size,
                     epoch=epoch, before_step=set_lr,
-                    on_step=_after_step(bar, on_step), augment=augment)
+                    on_step=_after_step(bar, on_step), augment=config.augment)
                 history.train_loss.append(train_loss)
                 history.train_acc.append(train_acc)
                 _check_weights(model, epoch, steps, train_loss, optimizer.lr)
-                if validation_data is not None:
-                    x_val, y_val = validation_data
+                if validation is not None:
+                    x_val, y_val = validation
                     val_loss, val_acc = evaluate(model, x_val, y_val, loss=loss)
                     history.val_loss.append(val_loss)
                     history.val_acc.append(val_acc)
@@ -301,28 +314,21 @@ def _after_step(bar: Any, on_step: StepCallback | None) -> StepCallback:
     return after
 
 
-def _split(x: np.ndarray, y: np.ndarray, validation_data: Any,
-           validation_split: float) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Check ``x`` and ``y``; hold out the last ``validation_split`` of the rows."""
+def _check_data(x: np.ndarray, y: np.ndarray,
+                validation: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Refuse data ``fit`` cannot train on: mismatched rows, no rows, bad labels."""
     y = np.asarray(y)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or len(x) != len(y):
         raise ValueError(f"expected x (n, features) and integer labels y (n,) of the "
                          f"same length, got {np.shape(x)} and {y.dtype} {y.shape}")
-    if validation_split:
-        if validation_data is not None or not 0.0 < validation_split < 1.0:
-            raise ValueError("validation_split must be in (0, 1) and cannot be "
-                             "combined with validation_data")
-        n = len(x) - round(validation_split * len(x))
-        x, y, validation_data = x[:n], y[:n], (x[n:], y[n:])
     if not len(x):
-        raise ValueError("no training data left")
-    if validation_data is not None:
-        x_val, y_val = validation_data
+        raise ValueError("no training data")
+    if validation is not None:
+        x_val, y_val = validation
         if not len(x_val) or len(x_val) != len(y_val):
-            raise ValueError(f"validation_data must be (x, y) with the same "
+            raise ValueError(f"validation must be (x, y) with the same "
                              f"number of rows, at least one; got {len(x_val)} "
                              f"and {len(y_val)} (pass None for no validation)")
-    return x, y, validation_data
 
 
 def _schedule(lr_schedule: str | Callable[[int, int], float],
@@ -346,8 +352,8 @@ def _summary(history: History) -> dict[str, str]:
 def suggest_lr(lr: float) -> float:
     """A learning rate worth trying after ``lr`` diverged.
 
-    A tenth of it, but never more than ``fit``'s default, which trains
-    well: a tenth of a huge rate (1e30) would diverge just the same.
+    A tenth of it, but never more than ``LR``, which trains the default
+    recipe well: a tenth of a huge rate (1e30) would diverge just the same.
     """
     return min(lr / 10, LR)
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from data_server import NAMES, fake_mnist
 
-from scratchnet.atomic import atomic_write_bytes
 from scratchnet.data import (
     ChecksumError,
     MNISTUnavailableError,
@@ -163,24 +162,6 @@ def test_sigterm_mid_download_exits_143_and_leaves_no_partial_file(
     assert err == "scratchnet: terminated\n"
     assert list(temp.rglob("*")) == []       # ... and is gone
     assert not cache.exists() or list(cache.iterdir()) == []
-
-
-def test_written_files_get_the_umask_in_force_and_import_changes_none(tmp_path):
-    code = ("import os, sys\n"
-            "os.umask(0o077)\n"
-            "import scratchnet.atomic as atomic\n"
-            "print(oct(os.umask(0o027)))\n"
-            "path = atomic.atomic_write_bytes(sys.argv[1], b'x')\n"
-            "print(oct(os.stat(path).st_mode & 0o777))\n")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "f")],
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["0o77", "0o640"]
-
-
-def test_a_rewrite_in_place_keeps_the_file_whole(tmp_path):
-    path = atomic_write_bytes(tmp_path / "f", b"old")
-    atomic_write_bytes(path, b"new")
-    assert path.read_bytes() == b"new" and os.listdir(tmp_path) == ["f"]
 
 
 # --- every download bounded in total time and size ---------------------------------

@@ -30,7 +30,6 @@ from data_server import (
     write_wheel,
 )
 
-from scratchnet.atomic import atomic_writer
 from scratchnet.data import (
     MNISTUnavailableError,
     cache_dir,
@@ -217,16 +216,6 @@ def test_process_killed_mid_write_leaves_no_file_that_loads(make_mirror, cache):
     mirror = make_mirror(FAKE.gz)
     assert_is_fake(load_mnist(cache, mirrors=[mirror.url], progress=False,
                               spec=FAKE.spec))
-
-
-def test_atomic_writer_keeps_the_old_file_when_the_write_fails(tmp_path):
-    path = tmp_path / "f"
-    path.write_bytes(b"old")
-    with pytest.raises(OSError, match="disk full"):
-        with atomic_writer(path) as f:
-            f.write(b"new, but only half")
-            raise OSError("disk full")
-    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["f"]
 
 
 def test_progress_false_prints_nothing(make_mirror, cache, wheel_spec, capfd):

@@ -1,6 +1,6 @@
 """The pieces behind ``fetch_mnist``, each named: checksums, the pickle's
 conversion to IDX, and both sources called directly on a loopback server
-(``test_data_fetch.py`` drives them through ``fetch_mnist``)."""
+(``test_data_mnist.py`` drives them through ``fetch_mnist``)."""
 
 from __future__ import annotations
 
