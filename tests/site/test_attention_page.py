@@ -44,5 +44,6 @@ def test_the_comparison_takes_its_words_from_the_verdict(site: Path) -> None:
     text = page_text(site)
     words = re.findall(r"(?:against the MLP|against the CNN): ([a-z ]+?)[;.]", text)
     assert len(words) == 4 and set(words) <= set(VERDICTS), words
-    accuracy = re.search(r"the transformer reads (\d+\.\d+)% ± (\d+\.\d+) of the test", text)
-    assert accuracy and 10 < float(accuracy.group(1)) <= 100, "no ViT accuracy on the page"
+    accuracy = re.search(r"the transformer reads (\d+\.\d+)% ± (\d+\.\d+) of the test",
+                         text)
+    assert accuracy and 10 < float(accuracy.group(1)) <= 100, "no ViT accuracy shown"
