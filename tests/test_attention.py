@@ -260,6 +260,18 @@ def test_patch_embedding_matches_a_strided_torch_convolution(torch: Any) -> None
     close(grads["E"], te.grad)
 
 
+def test_mean_pool_matches_torch_mean(torch: Any) -> None:
+    """The last layer without a PyTorch oracle of its own: the mean over tokens."""
+    pool = MeanPool()
+    x, g = tokens(13), np.random.default_rng(14).standard_normal((N, D))
+    out, grad_x, _ = backward_of(pool, x, g)
+    tx = leaf(torch, x)
+    t_out = tx.mean(dim=1)
+    t_out.backward(torch.from_numpy(g))
+    close(out, t_out)
+    close(grad_x, tx.grad)
+
+
 def test_a_small_vision_transformer_saves_and_loads(tmp_path: Any) -> None:
     model = Sequential(PatchEmbedding(7, 16, rng=0),
                        TransformerBlock(16, 2, 32, rng=1),
