@@ -26,3 +26,14 @@ def test_the_readme_and_the_package_name_the_same_repository() -> None:
     tomllib = pytest.importorskip("tomllib")          # Python 3.11+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["urls"]["Homepage"] == repository_url()
+
+
+def test_no_two_test_files_share_a_name() -> None:
+    # pytest imports test modules by their bare name (the folders are not
+    # packages): a second test_x.py anywhere stops the whole run at collection.
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if "node_modules" in path.parts:
+            continue
+        assert path.name not in seen, f"{path} and {seen[path.name]} share a name"
+        seen[path.name] = path
