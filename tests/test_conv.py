@@ -191,6 +191,19 @@ def test_flatten_and_reshape_undo_each_other_forward_and_backward():
     assert check_layer(Flatten(), images).ok
 
 
+def test_flatten_hands_the_gradient_back_in_its_inputs_memory_order():
+    # A Conv2D stack keeps its maps in (H, W, N, C) order; the pooling layer
+    # below Flatten multiplies its gradient elementwise with arrays of that
+    # order, so the gradient must arrive in it, with the same values.
+    stored = RNG.standard_normal((5, 4, 2, 3)).astype(np.float32)
+    images = stored.transpose(2, 3, 0, 1)               # (N, C, H, W) view
+    flatten = Flatten()
+    rows = flatten.forward(images)
+    grad = flatten.backward(rows)
+    np.testing.assert_array_equal(grad, images)
+    assert grad.strides == images.strides
+
+
 @pytest.mark.parametrize("make,x,message", [
     (lambda: Conv2D(3, 4, 3), np.zeros((2, 1, 8, 8)), r"\(batch, 3, height"),
     (lambda: Conv2D(1, 4, 3), np.zeros((2, 8, 8)), r"got \(2, 8, 8\)"),

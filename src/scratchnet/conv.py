@@ -266,31 +266,21 @@ class MaxPool2D(Layer):
                              f"{k}x{k} window")
         out_shape = (n, c, output_size(h, k, s), output_size(w, k, s))
         (rows, cols), *others = self._windows(out_shape)
-        out = x[:, :, rows, cols].copy(order="K")
+        out = x[:, :, rows, cols]
         for rows, cols in others:
-            np.maximum(out, x[:, :, rows, cols], out=out)
+            out = np.maximum(out, x[:, :, rows, cols])
         self._x, self._out = x, out
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         x, out = self._saved(self._x), self._saved(self._out)
         self._check_grad(grad_out, out.shape)
-        # Every array below takes the memory layout of ``out`` ((H, W, N, C)
-        # after a Conv2D): NumPy is several times faster when all the
-        # arrays of one operation are laid out alike.
-        grad = np.empty_like(out)
-        grad[...] = grad_out
         dx = np.zeros_like(x)
-        taken = np.zeros_like(out, dtype=bool)   # window has its winner
-        overlap = self.stride < self.size
+        taken = np.zeros_like(out, dtype=bool)    # window has its winner
         for rows, cols in self._windows(out.shape):
-            wins = np.equal(x[:, :, rows, cols], out)
-            np.greater(wins, taken, out=wins)    # first maximum on ties
+            wins = (x[:, :, rows, cols] == out) & ~taken  # first max on ties
             taken |= wins
-            if overlap:                          # windows share pixels
-                dx[:, :, rows, cols] += wins * grad
-            else:                                # one window per pixel
-                np.multiply(wins, grad, out=dx[:, :, rows, cols])
+            dx[:, :, rows, cols] += wins * grad_out
         return dx
 
     def config(self) -> dict[str, Any]:
@@ -347,17 +337,23 @@ class Flatten(Layer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._in_shape: tuple[int, ...] | None = None
+        self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         _check_float(x, self)
         if x.ndim < 2:
             raise ValueError(
                 f"{self!r} expected a batch of arrays, got {x.shape}")
-        self._in_shape = x.shape
+        self._x = x
         return x.reshape(len(x), -1)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        shape = self._saved(self._in_shape)
-        self._check_grad(grad_out, (shape[0], math.prod(shape[1:])))
-        return grad_out.reshape(shape)
+        x = self._saved(self._x)
+        self._check_grad(grad_out, (len(x), math.prod(x.shape[1:])))
+        # The gradient goes back in the memory order its input had: after
+        # a Conv2D that is (H, W, N, C), not the (N, C, H, W) of reshape,
+        # and the elementwise passes of the layers below run several times
+        # faster when all their arrays share one order (see Performance).
+        grad = np.empty_like(x)
+        grad[...] = grad_out.reshape(x.shape)
+        return grad
