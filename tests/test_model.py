@@ -10,9 +10,10 @@ import pytest
 
 import scratchnet.model
 import scratchnet.model_file
+from scratchnet.attention import vit
 from scratchnet.gradcheck import check_layer
 from scratchnet.layers import Dropout, Linear, ReLU, Tanh
-from scratchnet.model import ModelFileError, Sequential, load, mlp
+from scratchnet.model import ModelFileError, Sequential, cnn, load, mlp
 
 RNG = np.random.default_rng(0)
 X = RNG.random((50, 6), dtype=np.float32)
@@ -53,6 +54,16 @@ def test_mlp_builds_linear_layers_with_activations_between(model):
     assert model.architecture == "6-8-5-3 relu, dropout 0.2"
     assert mlp([784, 256, 128, 10]).architecture == "784-256-128-10 relu"
     assert mlp([4, 3, 2], activation="leaky_relu").architecture == "4-3-2 leaky_relu"
+
+
+def test_other_networks_list_their_layers_in_order_with_repeats_counted():
+    assert cnn(seed=0).architecture == (
+        "Conv2D(1, 16, 5, padding=2), relu, MaxPool2D(2), Conv2D(16, 32, 5), "
+        "relu, MaxPool2D(2), 800-128-10 relu")
+    assert vit(depth=3).architecture == (
+        "PatchEmbedding(patch=7, dim=64, image=28), "
+        "3 x TransformerBlock(dim=64, heads=4, hidden=128), "
+        "LayerNorm(dim=64, eps=1e-05), MeanPool(), 64-10")
     assert mlp([4, 3], activation="tanh")[0].init == "glorot"
 
 

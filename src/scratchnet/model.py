@@ -38,6 +38,33 @@ from scratchnet.parameter import Parameter
 __all__ = ["META_KEY", "ModelFileError", "Sequential", "cnn", "load", "mlp"]
 
 
+def _layer_name(layer: Layer) -> str:
+    """An activation by its short name, dropout by its rate, others by repr."""
+    names = {cls: name for name, cls in ACTIVATIONS.items()}
+    if isinstance(layer, Dropout):
+        return f"dropout {layer.p:g}"
+    return names.get(type(layer), repr(layer))
+
+
+def _in_mlp(layer: Layer) -> bool:
+    """Activations and dropout belong to the MLP whose Linear layers they follow."""
+    return type(layer) in ACTIVATIONS.values() or isinstance(layer, Dropout)
+
+
+def _mlp_description(layers: list[Layer]) -> str:
+    """``"784-256-10 relu, dropout 0.2"``: the sizes, then each other layer once."""
+    sizes: list[int] = []
+    tags: list[str] = []
+    for layer in layers:
+        if isinstance(layer, Linear):
+            if not sizes:
+                sizes.append(layer.in_features)
+            sizes.append(layer.out_features)
+        elif (tag := _layer_name(layer)) not in tags:
+            tags.append(tag)
+    return " ".join(["-".join(map(str, sizes)), ", ".join(tags)]).strip()
+
+
 class Sequential:
     """A stack of layers: ``Sequential(Linear(784, 10, rng=0))``."""
 
@@ -133,21 +160,34 @@ class Sequential:
 
     @property
     def architecture(self) -> str:
-        """Short description such as ``"784-256-128-10 relu"``."""
-        sizes: list[int] = []
-        tags: list[str] = []
-        names = {cls: name for name, cls in ACTIVATIONS.items()}
+        """Short description: ``"784-256-128-10 relu"`` for an MLP.
+
+        Other networks list their layers in order, each run of ``Linear``
+        layers as its sizes and each repeated layer once with its count:
+        ``"PatchEmbedding(...), 2 x TransformerBlock(...), MeanPool(), 64-10"``.
+        ``Reshape`` and ``Flatten`` only move numbers, so they are left out.
+        """
+        parts: list[str] = []
+        run: list[Layer] = []          # the Linear layers and what follows them
         for layer in self.layers:
-            if isinstance(layer, Linear):
-                if not sizes:
-                    sizes.append(layer.in_features)
-                sizes.append(layer.out_features)
+            if isinstance(layer, Linear) or (run and _in_mlp(layer)):
+                run.append(layer)
                 continue
-            tag = (f"dropout {layer.p:g}" if isinstance(layer, Dropout)
-                   else names.get(type(layer), type(layer).__name__.lower()))
-            if tag not in tags:
-                tags.append(tag)
-        return " ".join(["-".join(map(str, sizes)), ", ".join(tags)]).strip()
+            if run:
+                parts.append(_mlp_description(run))
+                run = []
+            if not isinstance(layer, (Reshape, Flatten)):
+                parts.append(_layer_name(layer))
+        if run:
+            parts.append(_mlp_description(run))
+        counted: list[list[Any]] = []  # [part, how many in a row]
+        for part in parts:
+            if counted and counted[-1][0] == part:
+                counted[-1][1] += 1
+            else:
+                counted.append([part, 1])
+        return ", ".join(part if n == 1 else f"{n} x {part}"
+                         for part, n in counted)
 
     def __len__(self) -> int:
         return len(self.layers)
