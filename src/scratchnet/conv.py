@@ -111,8 +111,9 @@ def col2im_matmul(g: np.ndarray, weights: np.ndarray,
     """
     ho, wo, n, c_out = g.shape
     kh, kw = weights.shape[2:]
-    w_uv = np.ascontiguousarray(weights.transpose(2, 3, 0, 1))  # (kh, kw,
-    g_rows = g.reshape(-1, c_out)   # 2-D: one BLAS call    #  C_out, C_in)
+    # (kh, kw, C_out, C_in), each W[:, :, u, v] a contiguous matrix for BLAS
+    w_uv = np.ascontiguousarray(weights.transpose(2, 3, 0, 1))
+    g_rows = g.reshape(-1, c_out)                   # 2-D: one BLAS call
     dx = np.zeros(shape, dtype=g.dtype)
     for u in range(kh):
         for v in range(kw):
