@@ -77,7 +77,7 @@ def resample(x: np.ndarray, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
     bottom += wx * (at(y1, x1) - bottom)      # ... and along the bottom row
     top += wy * (bottom - top)                # then between the two rows
     lo, hi = min(0.0, float(x.min(initial=0))), max(0.0, float(x.max(initial=0)))
-    return np.clip(top, lo, hi, out=top)      # rounding must not leave the range
+    return np.clip(top, lo, hi)               # rounding must not leave the range
 
 
 def shift(x: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:

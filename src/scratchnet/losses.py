@@ -78,9 +78,9 @@ class SoftmaxCrossEntropy:
         shifted = logits - logits.max(axis=1, keepdims=True)
         # -log softmax(z)[label] = log(sum_j exp(z_j)) - z_label (shifted)
         picked = shifted[np.arange(len(labels)), labels]
-        probs = np.exp(shifted, out=shifted)      # shifted is not needed again
-        total = probs.sum(axis=1, keepdims=True)
-        probs /= total                            # softmax, computed once
+        exps = np.exp(shifted)
+        total = exps.sum(axis=1, keepdims=True)
+        probs = exps / total                      # softmax, computed once
         self._probs, self._labels = probs, labels
         return float(np.log(total).sum() - picked.sum()) / len(labels)
 

@@ -120,18 +120,17 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0")
         self.momentum, self.nesterov = float(momentum), nesterov
         self.velocity = [np.zeros_like(p.value) for p in self.params]
-        self._scratch = [np.empty_like(p.value) for p in self.params]
 
     def step(self) -> None:
         mu, lr, self.t = self.momentum, self.lr, self.t + 1   # one more step
-        for p, v, s in zip(self.params, self.velocity, self._scratch):
+        for p, v in zip(self.params, self.velocity):
             g = self._gradient(p)
             if mu:
                 v *= mu
                 v += g                 # v = mu v + g
                 # Nesterov looks ahead along the new velocity
-                g = np.add(g, mu * v, out=s) if self.nesterov else v
-            p.value -= np.multiply(g, lr, out=s)    # s: scratch, no allocation
+                g = g + mu * v if self.nesterov else v
+            p.value -= lr * g
 
     def state(self) -> list[np.ndarray]:
         return self.velocity if self.momentum else []

@@ -22,6 +22,8 @@ INCLUDE = re.compile(r"```\{literalinclude\} \.\./(src/scratchnet/\S+\.py)\n"
 TRICKS = ("_flush_now", "flush_tiny", "add_matmul", "add_sum", "out=self.",
           "out=p.grad", "inspect.", "signature(")
 """Allowed only where the chapter prints them *as* the trick (below)."""
+IN_PLACE_OUTPUT = re.compile(r"\bout=")
+"""``np.exp(x, out=x)``: a scratch-array speed trick the reader must be told."""
 MEASURED = {"FusedAdam.step", "flush_tiny"}
 """What the Performance chapter prints as the measured fast form."""
 
@@ -69,3 +71,7 @@ def test_printed_code_is_plain(chapter, path, name):
     if name not in MEASURED:
         used = [t for t in TRICKS if t in code]
         assert not used, f"{chapter} prints {name}, which uses {used}"
+        in_place = [line.strip() for line in code.splitlines()
+                    if IN_PLACE_OUTPUT.search(line)]
+        assert not in_place, (f"{chapter} prints {name}, which writes a NumPy "
+                              f"result into an existing array: {in_place}")
