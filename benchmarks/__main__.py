@@ -123,8 +123,7 @@ def run(quick: bool, threads: int, output: Path | None = None
     # zero_grad then x.T @ g added into the gradient arrays; see
     # mlp.bare_numpy_epoch), so the ratio is the classes' cost alone.
     results["overhead_vs_bare"] = epoch.ratio("scratchnet", "bare")
-    results["bare_loop"] = ("plain, as the package: new ReLU arrays, "
-                            "zero_grad, then grad += x.T @ g")
+    results["bare_loop"] = mlp.BARE_LOOP
     # With no classes at all: how close plain NumPy gets to PyTorch here.
     results["bare_ratio_vs_torch"] = (epoch.ratio("bare", "torch")
                                       if has_torch else None)

@@ -180,7 +180,7 @@ def test_bad_flags_are_refused_with_a_message(flags, message):
 
 ISSUE_KEYS = {"ratio_vs_torch", "overhead_vs_bare", "fraction_of_sgemm_peak",
               "seconds_to_98", "seconds_to_85", "seed_notebook_seconds_to_85",
-              "speedup_to_85", "cnn_ratio_vs_torch",
+              "speedup_to_85", "cnn_ratio_vs_torch", "vit_ratio_vs_torch",
               "inference_images_per_second", "memory_ratio"}
 
 
@@ -201,3 +201,5 @@ def test_the_recorded_run_in_the_book_has_every_row_and_its_machine():
     assert "128" in run["fraction_of_sgemm_peak_by_batch"]
     assert run["targets"] == {key: list(target) for key, target in TARGETS.items()}, \
         "the targets changed since the book's run was recorded: rerun make bench"
+    assert run["bare_loop"] == mlp.BARE_LOOP, \
+        "the bare loop changed since the book's run was recorded: rerun make bench"
