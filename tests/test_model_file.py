@@ -105,16 +105,23 @@ def test_one_hostile_field_in_real_layers_gives_a_model_or_an_error(
     load_with_one_field(SMALL, index, field, value, tmp_path)
 
 
-def load_with_one_field(model: Sequential, index: int, field: str, value: object,
-                        tmp_path: Path) -> Sequential | None:
-    """``model``'s file with ``field`` of layer ``index`` set to ``value``,
-    loaded: the same layers, or None for a ``ModelFileError``."""
+def file_with_one_field(model: Sequential, index: int, field: str,
+                        value: object) -> bytes:
+    """``model``'s file with ``field`` of layer ``index`` set to ``value``."""
     layers = [layer.config() for layer in model]
     layers[index][field] = value
     arrays = {name: p.value for name, p in model.named_parameters()}
     arrays[META_KEY] = np.array(json.dumps(
         {"format": "scratchnet.Sequential", "version": 1, "layers": layers}))
-    loaded = load_bytes(npz_bytes(arrays), tmp_path / "field.npz")
+    return npz_bytes(arrays)
+
+
+def load_with_one_field(model: Sequential, index: int, field: str, value: object,
+                        tmp_path: Path) -> Sequential | None:
+    """``file_with_one_field``, loaded: the same layers, or None for a
+    ``ModelFileError``."""
+    data = file_with_one_field(model, index, field, value)
+    loaded = load_bytes(data, tmp_path / "field.npz")
     if loaded is not None:
         assert [type(layer) for layer in loaded] == [type(layer) for layer in model]
     return loaded
@@ -138,7 +145,19 @@ def test_one_hostile_field_in_a_transformer_gives_a_model_or_an_error(
             forward_cost("field.npz", [layer.config() for layer in model], 784)
         except ModelFileError:
             return
-        assert model.predict(np.zeros((2, 784), np.float32)).shape == (2,)
+        logits = model.logits(np.zeros((2, 784), np.float32))
+        assert logits.shape == (2, 10) and np.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("eps", [0, -1, -1e-9])
+def test_a_layer_norm_that_would_divide_by_zero_is_refused(eps, tmp_path):
+    """eps <= 0: the square root of a zero or negative variance, NaN logits."""
+    norm = next(i for i, layer in enumerate(TINY_VIT)
+                if type(layer).__name__ == "LayerNorm")
+    path = tmp_path / "eps.npz"
+    path.write_bytes(file_with_one_field(TINY_VIT, norm, "eps", eps))
+    with pytest.raises(ModelFileError, match="eps must be a finite number > 0"):
+        Sequential.load(path)
 
 
 def test_claims_of_huge_layers_are_refused_without_building_them(tmp_path):

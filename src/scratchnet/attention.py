@@ -47,6 +47,10 @@ class LayerNorm(Layer):
         super().__init__()
         self.dim = check_whole("dim", dim)
         self.eps = float(eps)
+        if not (math.isfinite(self.eps) and self.eps > 0):
+            # eps <= 0 takes the square root of a negative (or zero) variance:
+            # NaN outputs, and every prediction class 0, without a word.
+            raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
         self.gamma = Parameter(np.ones(self.dim, np.float32), "gamma")
         self.beta = Parameter(np.zeros(self.dim, np.float32), "beta")
         self._xhat: np.ndarray | None = None
