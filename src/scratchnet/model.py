@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -180,12 +181,7 @@ class Sequential:
                 parts.append(_layer_name(layer))
         if run:
             parts.append(_mlp_description(run))
-        counted: list[list[Any]] = []  # [part, how many in a row]
-        for part in parts:
-            if counted and counted[-1][0] == part:
-                counted[-1][1] += 1
-            else:
-                counted.append([part, 1])
+        counted = [(part, len(list(same))) for part, same in groupby(parts)]
         return ", ".join(part if n == 1 else f"{n} x {part}"
                          for part, n in counted)
 
